@@ -1,0 +1,59 @@
+import type { DataType } from 'apache-arrow';
+import type { z } from 'zod';
+import type { ComponentContext } from './context.js';
+import type { Sink } from './sink.js';
+import type { Source, SourceSpec } from './source.js';
+import type { MaskKernel, MaskProperties } from './transform.js';
+
+/** A database or file connection type (`connections.<name>.type` in the config file). */
+export interface ConnectionDefinition<C extends { type: string } = { type: string }> {
+  kind: 'connection';
+  type: string;
+  description: string;
+  /** A `z.strictObject` whose `type` is `z.literal(type)`. Parsing never connects. */
+  configSchema: z.ZodType<C>;
+  /** Creates a source; no I/O until `describe` or `read`. */
+  createSource(config: C, spec: SourceSpec, ctx: ComponentContext): Source;
+}
+
+/** An output format (`outputs[].format` in a pipeline). */
+export interface OutputDefinition<
+  C extends { format: string; path: string } = { format: string; path: string },
+> {
+  kind: 'output';
+  type: string;
+  description: string;
+  /** A `z.strictObject` whose `format` is `z.literal(type)`. */
+  configSchema: z.ZodType<C>;
+  create(config: C, ctx: ComponentContext): Sink;
+}
+
+/** A column mask (`transforms.<source>.<column>.mask` in a pipeline). */
+export interface MaskDefinition<C extends { mask: string } = { mask: string }> {
+  kind: 'mask';
+  type: string;
+  description: string;
+  /** A `z.strictObject` whose `mask` is `z.literal(type)`. */
+  configSchema: z.ZodType<C>;
+  properties: MaskProperties | ((config: C) => MaskProperties);
+  /**
+   * The type of the masked column. Throws a `SCHEMA_MISMATCH` SluiceError when the mask cannot take
+   * `input`, so the problem is reported at validation, before any row is read.
+   */
+  outputType(input: DataType, config: C): DataType;
+  /** Key id the mask uses, for evidence (never the key itself). */
+  keyId?(config: C): string | undefined;
+  /** Resolves keys and prepares the kernel once per run. */
+  create(config: C, ctx: ComponentContext): Promise<MaskKernel>;
+}
+
+// Each definition is generic in its own config type; the registry stores them type-erased.
+// biome-ignore lint/suspicious/noExplicitAny: config types differ per component
+export type AnyConnectionDefinition = ConnectionDefinition<any>;
+// biome-ignore lint/suspicious/noExplicitAny: config types differ per component
+export type AnyOutputDefinition = OutputDefinition<any>;
+// biome-ignore lint/suspicious/noExplicitAny: config types differ per component
+export type AnyMaskDefinition = MaskDefinition<any>;
+
+export type ComponentDefinition = AnyConnectionDefinition | AnyOutputDefinition | AnyMaskDefinition;
+export type ComponentKind = ComponentDefinition['kind'];

@@ -1,0 +1,118 @@
+import type { ErrorCode } from './error-codes.js';
+
+/**
+ * Typed events. Components emit events and never write evidence themselves; the audit log,
+ * the manifest and progress reporting are built by listening to them. Events carry names, counts
+ * and hashes only, never row values or credentials.
+ */
+export interface IdentityFacts {
+  subject: string;
+  issuer: string;
+  method: string;
+  groups: string[];
+  verified: boolean;
+  on_behalf_of?: string;
+  agent?: { id: string; model?: string };
+}
+
+export interface ColumnFacts {
+  name: string;
+  /** Arrow type as text, e.g. `Utf8`, `Int64`, `Timestamp<MICROSECOND, UTC>`. */
+  type: string;
+  nullable: boolean;
+}
+
+export interface OutputFileFacts {
+  path: string;
+  bytes: number;
+  rows: number;
+  sha256: string;
+}
+
+interface EventBase {
+  run_id: string;
+  /** ISO-8601 timestamp. */
+  ts: string;
+}
+
+export type SluiceEventBody =
+  | {
+      type: 'run_started';
+      pipeline: { name: string; path: string; sha256: string; purpose?: string; owner?: string };
+      identity: IdentityFacts;
+      sluice_version: string;
+      host: string;
+    }
+  | {
+      type: 'source_opened';
+      source: string;
+      connection: string;
+      connection_type: string;
+      query: string;
+      snapshot?: Record<string, unknown>;
+    }
+  | { type: 'source_schema'; source: string; columns: ColumnFacts[] }
+  | { type: 'rows_received'; source: string; rows: number; bytes: number }
+  | { type: 'source_finished'; source: string; rows: number; bytes: number; duration_ms: number }
+  | {
+      type: 'mask_applied';
+      source: string;
+      column: string;
+      mask: string;
+      key_id?: string;
+      /** Mask parameters with key material removed. */
+      params: Record<string, unknown>;
+      rows: number;
+      nulls: number;
+      /** Why the mask applies: requested in the pipeline, or mandatory by policy. */
+      origin: 'pipeline' | 'policy';
+    }
+  | { type: 'rows_sent'; output: string; rows: number; bytes: number }
+  | { type: 'select_executed'; query: string; columns: ColumnFacts[] }
+  | {
+      type: 'output_committed';
+      output: string;
+      format: string;
+      path: string;
+      rows: number;
+      files: OutputFileFacts[];
+      columns: ColumnFacts[];
+    }
+  | { type: 'error'; code: ErrorCode; message: string; component?: string }
+  | {
+      type: 'run_finished';
+      status: 'succeeded' | 'failed' | 'cancelled';
+      duration_ms: number;
+      rows_written: number;
+    };
+
+export type SluiceEvent = SluiceEventBody & EventBase;
+export type SluiceEventType = SluiceEvent['type'];
+export type EventOf<T extends SluiceEventType> = Extract<SluiceEvent, { type: T }>;
+
+export type EventListener = (event: SluiceEvent) => void;
+
+/** Fan-out of events to listeners. Listeners run synchronously and must not throw. */
+export class EventBus {
+  readonly #listeners = new Set<EventListener>();
+  readonly #runId: string;
+
+  constructor(runId: string) {
+    this.#runId = runId;
+  }
+
+  get runId(): string {
+    return this.#runId;
+  }
+
+  on(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(body: SluiceEventBody): SluiceEvent {
+    const event = { ...body, run_id: this.#runId, ts: new Date().toISOString() } as SluiceEvent;
+    for (const listener of this.#listeners) listener(event);
+    return event;
+  }
+}

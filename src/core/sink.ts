@@ -1,0 +1,29 @@
+import type { RecordBatch, Schema } from 'apache-arrow';
+
+/** A file an output has written to a temporary path and will move into place on commit. */
+export interface StagedFile {
+  /** Where the file is while the run is in progress. */
+  tempPath: string;
+  /** Where it will be after commit. */
+  path: string;
+  rows: number;
+}
+
+/**
+ * A sink writes record batches into a staged (invisible) form, then makes the result visible in
+ * one step. A failed or interrupted run calls `abort`, which removes everything staged, so no
+ * half-written output ever looks complete.
+ *
+ * Lifecycle: `open` → `write`* → `finish` → `commit`; or `abort` at any point.
+ * `write` returns when the batch is accepted; awaiting it is the backpressure.
+ */
+export interface Sink {
+  open(schema: Schema, signal: AbortSignal): Promise<void>;
+  write(batch: RecordBatch, signal: AbortSignal): Promise<void>;
+  /** Flushes and fsyncs everything staged; returns the staged files (empty for table sinks). */
+  finish(signal: AbortSignal): Promise<StagedFile[]>;
+  /** Makes the staged output visible atomically (rename, table swap). */
+  commit(): Promise<void>;
+  /** Removes anything staged. Safe to call more than once and after a failed `open`. */
+  abort(): Promise<void>;
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'src/**/*.test.ts',
+      'connectors/**/*.test.ts',
+      'fixtures/**/*.test.ts',
+      'pipelines/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    benchmark: { include: ['bench/**/*.bench.ts'] },
+  },
+});
