@@ -1,1 +1,14 @@
+/**
+ * The Sluice framework: contracts for connectors, outputs and masks, config loading, the
+ * engine and the evidence plane. Connectors and plugins import from here. Applications usually
+ * import from the package entry (`sluice`), which adds the built-in connectors.
+ */
 export * from './core/index.js';
+export * from './config/index.js';
+export type { RunPipelineOptions, RunResult } from './engine/run-pipeline.js';
+export { localIdentity, newRunId } from './engine/run-pipeline.js';
+export type { ValidationReport } from './engine/validate-pipeline.js';
+export { readAhead } from './engine/read-ahead.js';
+export * from './transforms/index.js';
+export type { Manifest } from './evidence/manifest/manifest.js';
+export { SLUICE_VERSION } from './version.js';

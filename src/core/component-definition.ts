@@ -1,5 +1,7 @@
 import type { DataType } from 'apache-arrow';
 import type { z } from 'zod';
+
+// Config types are inferred from `configSchema` by each component (`z.infer<typeof schema>`).
 import type { ComponentContext } from './context.js';
 import type { Sink } from './sink.js';
 import type { Source, SourceSpec } from './source.js';
@@ -11,7 +13,7 @@ export interface ConnectionDefinition<C extends { type: string } = { type: strin
   type: string;
   description: string;
   /** A `z.strictObject` whose `type` is `z.literal(type)`. Parsing never connects. */
-  configSchema: z.ZodType<C>;
+  configSchema: z.ZodObject;
   /** Creates a source; no I/O until `describe` or `read`. */
   createSource(config: C, spec: SourceSpec, ctx: ComponentContext): Source;
 }
@@ -23,8 +25,8 @@ export interface OutputDefinition<
   kind: 'output';
   type: string;
   description: string;
-  /** A `z.strictObject` whose `format` is `z.literal(type)`. */
-  configSchema: z.ZodType<C>;
+  /** A `z.strictObject` whose `format` is `z.literal(type)` and that has a `path`. */
+  configSchema: z.ZodObject;
   create(config: C, ctx: ComponentContext): Sink;
 }
 
@@ -34,13 +36,15 @@ export interface MaskDefinition<C extends { mask: string } = { mask: string }> {
   type: string;
   description: string;
   /** A `z.strictObject` whose `mask` is `z.literal(type)`. */
-  configSchema: z.ZodType<C>;
+  configSchema: z.ZodObject;
   properties: MaskProperties | ((config: C) => MaskProperties);
   /**
    * The type of the masked column. Throws a `SCHEMA_MISMATCH` SluiceError when the mask cannot take
    * `input`, so the problem is reported at validation, before any row is read.
    */
   outputType(input: DataType, config: C): DataType;
+  /** Whether the masked column may hold nulls; when absent, the input field's nullability is kept. */
+  outputNullable?(inputNullable: boolean, config: C): boolean;
   /** Key id the mask uses, for evidence (never the key itself). */
   keyId?(config: C): string | undefined;
   /** Resolves keys and prepares the kernel once per run. */

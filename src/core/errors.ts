@@ -55,9 +55,11 @@ export class ConfigError extends SluiceError {
   readonly issues: ConfigIssue[];
 
   constructor(issues: ConfigIssue[], options: SluiceErrorOptions = {}) {
-    super('CONFIG_INVALID', formatIssues(issues), { ...options, context: { ...options.context, issues } });
+    // In file order, so the report reads top to bottom like the files.
+    const sorted = [...issues].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+    super('CONFIG_INVALID', formatIssues(sorted), { ...options, context: { ...options.context, issues: sorted } });
     this.name = 'ConfigError';
-    this.issues = issues;
+    this.issues = sorted;
   }
 }
 

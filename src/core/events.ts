@@ -53,7 +53,15 @@ export type SluiceEventBody =
     }
   | { type: 'source_schema'; source: string; columns: ColumnFacts[] }
   | { type: 'rows_received'; source: string; rows: number; bytes: number }
-  | { type: 'source_finished'; source: string; rows: number; bytes: number; duration_ms: number }
+  | {
+      type: 'source_finished';
+      source: string;
+      rows: number;
+      bytes: number;
+      duration_ms: number;
+      /** The read point (snapshot, LSN) when the source reports one. */
+      snapshot?: Record<string, unknown>;
+    }
   | {
       type: 'mask_applied';
       source: string;

@@ -13,3 +13,4 @@ export * from './secrets.js';
 export * from './sink.js';
 export * from './source.js';
 export * from './transform.js';
+export * from './sql-engine.js';

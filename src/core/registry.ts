@@ -6,6 +6,7 @@ import type {
   ComponentKind,
 } from './component-definition.js';
 import { SluiceError } from './errors.js';
+import type { SqlEngineFactory } from './sql-engine.js';
 
 type DefinitionOf<K extends ComponentKind> = K extends 'connection'
   ? AnyConnectionDefinition
@@ -26,6 +27,20 @@ const KIND_KEY: Record<ComponentKind, string> = { connection: 'type', output: 'f
  */
 export class Registry {
   readonly #items = new Map<string, ComponentDefinition>();
+  #sqlEngine: SqlEngineFactory | undefined;
+
+  /** Sets the engine that runs `select:` SQL (the embedded DuckDB by default). */
+  setSqlEngine(factory: SqlEngineFactory): this {
+    this.#sqlEngine = factory;
+    return this;
+  }
+
+  sqlEngine(): SqlEngineFactory {
+    if (!this.#sqlEngine) {
+      throw new SluiceError('UNKNOWN_COMPONENT', 'No SQL engine is registered, so `select:` cannot run. Register one with `registry.setSqlEngine(...)`.');
+    }
+    return this.#sqlEngine;
+  }
 
   register(definition: ComponentDefinition): this {
     const key = `${definition.kind}:${definition.type}`;

@@ -1,0 +1,148 @@
+// The only file that imports the PostgreSQL driver; the connector uses the narrow interface below.
+import { connect as netConnect } from 'node:net';
+import type { Readable } from 'node:stream';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import QueryStream from 'pg-query-stream';
+
+/** How to reach the server; built from the DSN secret and the TLS options. */
+export interface PgConnectOptions {
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  ssl?:
+    | false
+    | {
+        rejectUnauthorized: boolean;
+        ca?: string;
+        cert?: string;
+        key?: string;
+        servername?: string;
+        checkServerIdentity?: () => undefined;
+      };
+  application_name: string;
+  max: number;
+  connectionTimeoutMillis: number;
+}
+
+/** A column of a result as the server describes it. */
+export interface PgField {
+  name: string;
+  typeOid: number;
+  typmod: number;
+}
+
+export interface PgQueryResult {
+  fields: PgField[];
+  /** Rows as arrays of text values (`null` for NULL); every value stays in PostgreSQL text format. */
+  rows: (string | null)[][];
+}
+
+/** A session checked out of the pool. */
+export interface PgSession {
+  query(text: string, params?: unknown[]): Promise<PgQueryResult>;
+  /** Streams rows (arrays of text values) through a server-side cursor, `fetchRows` at a time. */
+  cursor(text: string, fetchRows: number): Readable;
+  /** Streams the raw bytes of `COPY ... TO STDOUT`. */
+  copyOut(text: string): Readable;
+  /** Asks the server to cancel the running statement (a CancelRequest on a separate socket). */
+  cancel(): Promise<void>;
+  /** Returns the session to the pool, or closes its connection when `destroy` is true. */
+  release(destroy: boolean): void;
+}
+
+export interface PgPool {
+  session(): Promise<PgSession>;
+  end(): Promise<void>;
+}
+
+// Every value stays text: the connector decodes it itself so both read paths build the same Arrow data.
+const rawText = { getTypeParser: () => (value: string) => value };
+
+export function createPgPool(options: PgConnectOptions): PgPool {
+  const pool = new pg.Pool({
+    host: options.host,
+    port: options.port,
+    ...(options.user === undefined ? {} : { user: options.user }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.database === undefined ? {} : { database: options.database }),
+    ssl: options.ssl ?? false,
+    application_name: options.application_name,
+    max: options.max,
+    connectionTimeoutMillis: options.connectionTimeoutMillis,
+    types: rawText,
+  });
+  // An idle client whose server went away must not crash the process; the next checkout reconnects.
+  pool.on('error', () => {});
+  return {
+    async session() {
+      const client = await pool.connect();
+      let released = false;
+      // Errors on the socket after a failure surface through the pending query; keep them off the process.
+      const onError = () => {};
+      client.on('error', onError);
+      return {
+        async query(text, params) {
+          const result = await client.query({ text, values: params ?? [], rowMode: 'array', types: rawText });
+          return {
+            fields: result.fields.map((f) => ({
+              name: f.name,
+              typeOid: f.dataTypeID,
+              typmod: f.dataTypeModifier,
+            })),
+            rows: result.rows as (string | null)[][],
+          };
+        },
+        cursor(text, fetchRows) {
+          return client.query(
+            new QueryStream(text, [], { batchSize: fetchRows, rowMode: 'array', types: rawText }),
+          );
+        },
+        copyOut(text) {
+          return client.query(copyStreams.to(text));
+        },
+        cancel() {
+          const c = client as unknown as { processID: number | null; secretKey: number | null };
+          if (c.processID === null || c.secretKey === null) return Promise.resolve();
+          return sendCancelRequest(options.host, options.port, c.processID, c.secretKey);
+        },
+        release(destroy) {
+          if (released) return;
+          released = true;
+          client.release(destroy ? new Error('session discarded') : undefined);
+          if (destroy) {
+            // The socket may be paused mid-COPY; close it outright so the backend sees EOF and exits.
+            (
+              client as unknown as { connection?: { stream?: { destroy(): void } } }
+            ).connection?.stream?.destroy();
+          }
+        },
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
+/** PostgreSQL's CancelRequest: no authentication, its own short-lived connection. */
+function sendCancelRequest(host: string, port: number, pid: number, secret: number): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = host.startsWith('/') ? netConnect(`${host}/.s.PGSQL.${port}`) : netConnect(port, host);
+    const done = () => {
+      socket.destroy();
+      resolve();
+    };
+    socket.setTimeout(5000, done);
+    socket.once('error', done);
+    socket.once('close', done);
+    socket.once('connect', () => {
+      const msg = Buffer.alloc(16);
+      msg.writeInt32BE(16, 0);
+      msg.writeInt32BE(80877102, 4);
+      msg.writeInt32BE(pid, 8);
+      msg.writeInt32BE(secret, 12);
+      socket.end(msg);
+    });
+  });
+}

@@ -1,0 +1,18 @@
+import type { ConnectionDefinition } from '../../src/index.js';
+import { type PostgresConfig, postgresConfigSchema } from './config.js';
+import { PostgresSource } from './postgres-source.js';
+
+/** The `postgres` connection type: streams a query into Arrow batches. */
+export const postgresConnection: ConnectionDefinition<PostgresConfig> = {
+  kind: 'connection',
+  type: 'postgres',
+  description:
+    'PostgreSQL: a query read in a READ ONLY, REPEATABLE READ transaction, via binary COPY or a cursor.',
+  configSchema: postgresConfigSchema,
+  createSource: (config, spec, ctx) => new PostgresSource(config, spec, ctx),
+};
+
+export { type PostgresConfig, postgresConfigSchema } from './config.js';
+export { redactCredentials, toPostgresError } from './errors.js';
+export { castSelect, PostgresSource, sourceQuery } from './postgres-source.js';
+export { arrowType, type ColumnDescription, type ColumnType } from './types.js';

@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { SLUICE_VERSION } from '../version.js';
+import { auditCommand } from './commands/audit.js';
+import { fixturesCommand } from './commands/fixtures.js';
+import { guardCommand } from './commands/guard.js';
+import { runCommand } from './commands/run.js';
+import { schemaCommand } from './commands/schema.js';
+import { tokenCommand } from './commands/token.js';
+import { validateCommand } from './commands/validate.js';
+import { whoamiCommand } from './commands/whoami.js';
+
+/** The `pipeline` program. Commands load their heavy modules only when they run. */
+export function createProgram(): Command {
+  const program = new Command('pipeline')
+    .description(
+      'Sluice: build AI training sets from production data through an identity-checked, masking, audited extraction proxy.',
+    )
+    .version(SLUICE_VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  success
+  1  runtime failure that may succeed on retry (connection lost, timeout)
+  2  invalid configuration or usage
+  3  denied by policy or the SQL guard, or authentication failed
+  4  waiting for approval
+  5  integrity failure (manifest or audit verification)
+  130 interrupted (Ctrl-C / SIGTERM)
+
+Start with:  pipeline run pipelines/demo.yaml`,
+    );
+  for (const command of [
+    runCommand(),
+    validateCommand(),
+    fixturesCommand(),
+    guardCommand(),
+    auditCommand(),
+    whoamiCommand(),
+    tokenCommand(),
+    schemaCommand(),
+  ]) {
+    program.addCommand(command);
+  }
+  return program;
+}

@@ -1,0 +1,22 @@
+import { Registry } from '../core/registry.js';
+
+/**
+ * The registry with every built-in connection, output format, mask and the SQL engine. The CLI
+ * and `runPipeline` from the package entry use it; plugins add to it.
+ */
+export async function createRegistry(): Promise<Registry> {
+  const [duckdb, files, transforms, fixture] = await Promise.all([
+    import('../../connectors/duckdb/index.js'),
+    import('../../connectors/files/index.js'),
+    import('../transforms/index.js'),
+    import('./fixture-connection.js'),
+  ]);
+  const registry = new Registry();
+  registry.register(duckdb.duckdbConnection);
+  registry.register(fixture.fixtureConnection);
+  registry.register(duckdb.parquetOutput);
+  for (const output of files.filesOutputs) registry.register(output);
+  for (const mask of transforms.builtinMasks) registry.register(mask);
+  registry.setSqlEngine((options) => duckdb.DuckDBEngine.open(options));
+  return registry;
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { Registry } from '../core/registry.js';
+import { IDENTIFIER } from './pipeline-schema.js';
+import { keyRefSchema } from '../transforms/key-ring.js';
+
+/**
+ * The config file (`sluice.yaml`), owned by the security team: connections and where their
+ * credentials come from, tokenization keys, identity and audit settings. Pipelines only name
+ * connections and keys; they never carry credentials.
+ */
+export function buildConfigSchema(registry: Registry) {
+  const connections = registry.list('connection');
+  const names = connections.map((c) => `\`${c.type}\``).join(', ');
+  const schemas = connections.map((c) => c.configSchema);
+  const connection =
+    schemas.length === 1
+      ? (schemas[0] as z.ZodObject)
+      : z.discriminatedUnion('type', schemas as [z.ZodObject, ...z.ZodObject[]], {
+          error: (iss) => (iss.code === 'invalid_union' ? `Unknown connection type. Registered: ${names}.` : undefined),
+        });
+  return z
+    .strictObject({
+      $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
+      version: z.literal(1).describe('Config file format version.'),
+      plugins: z
+        .array(z.string().min(1))
+        .default([])
+        .describe('Modules that register connections, outputs and masks (paths relative to this file, or package names).'),
+      connections: z
+        .record(z.string().regex(IDENTIFIER, 'Connection names use letters, digits and `_`.'), connection)
+        .default({})
+        .describe('Named connections. Credentials are referenced through env vars or files, never inline.'),
+      keys: z
+        .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'Key ids use letters, digits, `.`, `_` and `-`.'), keyRefSchema)
+        .default({})
+        .describe('Tokenization keys by key id. Masks reference a key id; key material is never written out.'),
+      audit: z
+        .strictObject({
+          path: z.string().default('.sluice/audit.jsonl').describe('The hash-chained audit log (relative to this file).'),
+        })
+        .default({ path: '.sluice/audit.jsonl' })
+        .describe('Where audit events are appended.'),
+    })
+    .describe('Sluice config: connections, keys, identity and audit (the security team\'s file).');
+}
+
+export type ConfigSchema = ReturnType<typeof buildConfigSchema>;
+export type SluiceConfig = z.infer<ConfigSchema>;

@@ -1,0 +1,15 @@
+import type { RecordBatch, Schema } from 'apache-arrow';
+
+/**
+ * The embedded SQL engine that runs a pipeline's `select:` over its masked sources. It holds the
+ * loaded tables on disk (not in memory) and streams the result.
+ */
+export interface SqlEngine {
+  load(table: string, schema: Schema, batches: AsyncIterable<RecordBatch>, signal: AbortSignal): Promise<void>;
+  describe(sql: string): Promise<Schema>;
+  query(sql: string, batchRows: number, signal: AbortSignal): AsyncIterable<RecordBatch>;
+  close(): Promise<void>;
+}
+
+/** Opens a SQL engine whose files live under `dir`. */
+export type SqlEngineFactory = (options: { dir: string }) => Promise<SqlEngine>;

@@ -1,0 +1,162 @@
+import { dirname, join, resolve } from 'node:path';
+import type { Schema } from 'apache-arrow';
+import type { ConfigIssue } from '../core/errors.js';
+import { ConfigError, SluiceError } from '../core/errors.js';
+import type { AnyOutputDefinition } from '../core/component-definition.js';
+import type { ComponentContext } from '../core/context.js';
+import type { Registry } from '../core/registry.js';
+import type { Source, SourceSpec } from '../core/source.js';
+import type { SqlEngine } from '../core/sql-engine.js';
+import type { OutputConfig, PartialProject, Project } from '../config/load-project.js';
+import { formatPath, locate } from '../config/yaml-file.js';
+import { type ColumnMaskPlan, createColumnMasks, validateColumnMasks, type ColumnMasks } from '../transforms/column-masks.js';
+
+export interface PlannedSource {
+  name: string;
+  connection: string;
+  connectionType: string;
+  source: Source;
+  /** Schema as the source returns it. */
+  rawSchema: Schema;
+  masks: ColumnMasks;
+  /** Schema after the masks: what leaves the extraction. */
+  schema: Schema;
+  batchRows: number;
+}
+
+export interface PlannedOutput {
+  name: string;
+  config: OutputConfig;
+  definition: AnyOutputDefinition;
+  /** Absolute path. */
+  path: string;
+}
+
+export interface Plan {
+  sources: PlannedSource[];
+  select?: { sql: string; schema: Schema };
+  outputs: PlannedOutput[];
+  manifestPath: string;
+}
+
+/**
+ * Opens each source just far enough to learn its schema and checks every mask against the column
+ * it names. Returns the ready sources and every problem found.
+ */
+export async function planSources(
+  project: PartialProject,
+  registry: Registry,
+  contexts: { connection: ComponentContext; pipeline: ComponentContext },
+  signal: AbortSignal,
+): Promise<{ sources: PlannedSource[]; issues: ConfigIssue[] }> {
+  const issues: ConfigIssue[] = [];
+  const at = locator(project);
+  const sources: PlannedSource[] = [];
+  for (const [name, spec] of Object.entries(project.sources)) {
+    const connection = project.config.connections[spec.connection] as { type: string };
+    const definition = registry.get('connection', connection.type);
+    const source = definition.createSource(connection, stripUndefined({ name, ...spec }) as SourceSpec, contexts.connection);
+    let rawSchema: Schema;
+    try {
+      rawSchema = await source.describe(signal);
+    } catch (err) {
+      await source.close().catch(() => undefined);
+      if (err instanceof SluiceError && (err.code === 'QUERY_INVALID' || err.code === 'SCHEMA_MISMATCH' || err.code === 'CONFIG_NOT_FOUND')) {
+        issues.push(at(['sources', name, spec.query === undefined ? 'table' : 'query'], err.message));
+        continue;
+      }
+      throw err;
+    }
+    const plans: ColumnMaskPlan[] = Object.entries(project.transforms[name] ?? {}).map(([column, config]) => ({
+      column,
+      definition: registry.get('mask', config.mask),
+      config,
+      origin: 'pipeline' as const,
+    }));
+    const problems = validateColumnMasks(name, rawSchema, plans);
+    for (const problem of problems) issues.push(at(['transforms', name, problem.column], problem.message));
+    if (problems.length > 0) {
+      await source.close().catch(() => undefined);
+      continue;
+    }
+    const masks = await createColumnMasks(name, plans, contexts.pipeline);
+    sources.push({
+      name,
+      connection: spec.connection,
+      connectionType: connection.type,
+      source,
+      rawSchema,
+      masks,
+      schema: masks.outputSchema(rawSchema),
+      batchRows: spec.batch_rows,
+    });
+  }
+  return { sources, issues };
+}
+
+function locator(project: PartialProject) {
+  return (path: (string | number)[], message: string): ConfigIssue => ({
+    file: project.pipelineFile.path,
+    ...locate(project.pipelineFile, path),
+    path: formatPath(path),
+    message,
+  });
+}
+
+/**
+ * Phase 2 of validation: opens each source just far enough to learn its schema, checks every
+ * mask against the column it names, and (with `select`) that the SQL binds against the masked
+ * tables. All problems are reported together, before any row is read.
+ */
+export async function planPipeline(
+  project: Project,
+  registry: Registry,
+  contexts: { connection: ComponentContext; pipeline: ComponentContext },
+  engine: SqlEngine | undefined,
+  signal: AbortSignal,
+): Promise<Plan> {
+  const { pipeline } = project;
+  const issues: ConfigIssue[] = [];
+  const at = locator(project);
+
+  const planned = await planSources(project, registry, contexts, signal);
+  const sources = planned.sources;
+  issues.push(...planned.issues);
+
+  let select: Plan['select'];
+  if (pipeline.select !== undefined && issues.length === 0 && engine) {
+    for (const s of sources) await engine.load(s.name, s.schema, empty(), signal);
+    try {
+      select = { sql: pipeline.select, schema: await engine.describe(pipeline.select) };
+    } catch (err) {
+      if (!(err instanceof SluiceError) || err.code !== 'QUERY_INVALID') throw err;
+      issues.push(at(['select'], `${err.message} Tables available to \`select\`: ${sources.map((s) => `\`${s.name}\``).join(', ')}.`));
+    }
+  }
+
+  const outputs: PlannedOutput[] = pipeline.outputs.map((config, i) => ({
+    name: config.source === undefined ? `outputs[${i}]` : `outputs[${i}] (${config.source})`,
+    config,
+    definition: registry.get('output', config.format),
+    path: resolve(project.pipelineDir, config.path),
+  }));
+  const manifestPath = pipeline.manifest.path
+    ? resolve(project.pipelineDir, pipeline.manifest.path)
+    : join(dirname(outputs[0]?.path ?? project.pipelineDir), 'manifest.json');
+  for (const [i, o] of outputs.entries()) {
+    if (o.path === manifestPath) issues.push(at(['outputs', i, 'path'], 'This output would overwrite the manifest. Choose another path.'));
+  }
+
+  if (issues.length > 0) {
+    await Promise.all(sources.map((s) => s.source.close().catch(() => undefined)));
+    throw new ConfigError(issues);
+  }
+  return { sources, ...(select ? { select } : {}), outputs, manifestPath };
+}
+
+// biome-ignore lint/correctness/useYield: an empty table only needs its schema
+async function* empty(): AsyncGenerator<never> {}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

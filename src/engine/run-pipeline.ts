@@ -1,0 +1,250 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { RecordBatch, Schema } from 'apache-arrow';
+import { batchBytes, schemaColumns } from '../core/arrow-util.js';
+import { removeQuietly, writeFileAtomic } from '../core/atomic-file.js';
+import type { ComponentContext } from '../core/context.js';
+import { ConfigError, SluiceError, throwIfAborted, toSluiceError } from '../core/errors.js';
+import { EventBus, type EventListener, type IdentityFacts, type OutputFileFacts } from '../core/events.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import type { Registry } from '../core/registry.js';
+import { createSecretResolver } from '../core/secrets.js';
+import type { Sink, StagedFile } from '../core/sink.js';
+import type { SqlEngine } from '../core/sql-engine.js';
+import { loadProjectParts, type Project } from '../config/load-project.js';
+import { ManifestBuilder } from '../evidence/manifest/manifest-builder.js';
+import { createKeyRing } from '../transforms/key-ring.js';
+import { SLUICE_VERSION } from '../version.js';
+import { fileDigest } from './file-digest.js';
+import { type Plan, type PlannedOutput, type PlannedSource, planPipeline, planSources } from './plan-pipeline.js';
+import { readAhead } from './read-ahead.js';
+import { acquireRunLock } from './run-lock.js';
+
+export interface RunPipelineOptions {
+  /** Path of the pipeline YAML. */
+  pipeline: string;
+  /** Path of the config file; default: `SLUICE_CONFIG`, else the nearest `sluice.yaml`. */
+  config?: string | undefined;
+  /** Connections, outputs, masks and the SQL engine. */
+  registry: Registry;
+  signal?: AbortSignal | undefined;
+  logger?: Logger | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Receives every event of the run (progress, evidence). */
+  onEvent?: EventListener | undefined;
+  /** The identity the run is attributed to; default: the local OS user, unverified. */
+  identity?: IdentityFacts | undefined;
+  /** Batches read ahead of the writers per stream. */
+  readAheadBatches?: number | undefined;
+}
+
+export interface RunResult {
+  status: 'succeeded';
+  run_id: string;
+  outputs: { path: string; format: string; rows: number; files: OutputFileFacts[] }[];
+  manifest: string;
+  duration_ms: number;
+}
+
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
+}
+
+export function localIdentity(): IdentityFacts {
+  return { subject: userInfo().username, issuer: 'local', method: 'local', groups: [], verified: false };
+}
+
+/** Everything a run needs that does not depend on which command started it. */
+export interface RunEnvironment {
+  project: Project;
+  events: EventBus;
+  contexts: { connection: ComponentContext; pipeline: ComponentContext };
+  tempDir: string;
+  dispose(): Promise<void>;
+}
+
+export async function prepareRun(options: RunPipelineOptions, runId: string): Promise<RunEnvironment> {
+  const env = options.env ?? process.env;
+  const loaded = await loadProjectParts({ pipelinePath: options.pipeline, configPath: options.config, registry: options.registry, env });
+  const known = loaded.project ?? loaded.partial;
+  if (!known) throw new ConfigError(loaded.issues);
+  const events = new EventBus(runId);
+  if (options.onEvent) events.on(options.onEvent);
+  const logger = options.logger ?? createLogger();
+  const tempDir = await mkdtemp(join(tmpdir(), `sluice-${runId}-`));
+  const dispose = () => removeQuietly(tempDir);
+  const secrets = createSecretResolver(known.configDir, env);
+  const keys = createKeyRing(known.config.keys, secrets);
+  const base = { runId, events, logger, secrets, keys, tempDir };
+  const contexts = { connection: { ...base, baseDir: known.configDir }, pipeline: { ...base, baseDir: known.pipelineDir } };
+  if (!loaded.project) {
+    // Keep validating what is valid on its own, so every problem is reported in one pass.
+    try {
+      const more = await planSources(known, options.registry, contexts, options.signal ?? new AbortController().signal);
+      await Promise.all(more.sources.map((s) => s.source.close().catch(() => undefined)));
+      throw new ConfigError([...loaded.issues, ...more.issues]);
+    } finally {
+      await dispose();
+    }
+  }
+  return { project: loaded.project, events, tempDir, contexts, dispose };
+}
+
+/**
+ * Runs a pipeline: validates it, extracts each source through its masks, optionally runs the
+ * `select`, writes every output atomically and then the manifest. A failed or interrupted run
+ * leaves no output that looks complete.
+ *
+ * @example
+ * const result = await runPipeline({ pipeline: 'pipelines/demo.yaml', registry: createRegistry() });
+ * console.log(result.manifest);
+ */
+export async function runPipeline(options: RunPipelineOptions): Promise<RunResult> {
+  const started = Date.now();
+  const runId = newRunId();
+  const signal = options.signal ?? new AbortController().signal;
+  const run = await prepareRun(options, runId);
+  const { project, events, contexts } = run;
+  const manifestBuilder = new ManifestBuilder();
+  events.on(manifestBuilder.listener);
+
+  let engine: SqlEngine | undefined;
+  let plan: Plan | undefined;
+  let sinks: Sink[] = [];
+  let releaseLock: (() => Promise<void>) | undefined;
+  let rowsWritten = 0;
+  try {
+    if (project.pipeline.select !== undefined) engine = await options.registry.sqlEngine()({ dir: join(run.tempDir, 'engine') });
+    plan = await planPipeline(project, options.registry, contexts, engine, signal);
+    releaseLock = await acquireRunLock(plan.manifestPath, [...plan.outputs.map((o) => dirname(o.path)), dirname(plan.manifestPath)]);
+    events.emit({
+      type: 'run_started',
+      pipeline: {
+        name: project.pipeline.name,
+        path: project.pipelineFile.path,
+        sha256: project.pipelineFile.sha256,
+        purpose: project.pipeline.purpose,
+        ...(project.pipeline.owner === undefined ? {} : { owner: project.pipeline.owner }),
+      },
+      identity: options.identity ?? localIdentity(),
+      sluice_version: SLUICE_VERSION,
+      host: hostname(),
+    });
+
+    sinks = plan.outputs.map((o) => o.definition.create({ ...o.config, path: o.path }, contexts.pipeline));
+    const staged = await writeOutputs(plan, sinks, engine, events, signal, options.readAheadBatches ?? 2);
+    throwIfAborted(signal);
+
+    // Hash the staged files before anything becomes visible, so the manifest describes exactly them.
+    const facts = await Promise.all(staged.map((files) => Promise.all(files.map(stagedFacts))));
+    await removeQuietly(plan.manifestPath); // never leave an old manifest beside new files
+    for (const sink of sinks) await sink.commit();
+    const outputs = plan.outputs.map((o, i) => {
+      const files = facts[i] ?? [];
+      const rows = files.reduce((n, f) => n + f.rows, 0);
+      rowsWritten += rows;
+      events.emit({
+        type: 'output_committed',
+        output: o.name,
+        format: o.config.format,
+        path: o.path,
+        rows,
+        files,
+        columns: schemaColumns(streamSchema(plan as Plan, o)),
+      });
+      return { path: o.path, format: o.config.format, rows, files };
+    });
+    const manifest = manifestBuilder.build(dirname(plan.manifestPath), new Date());
+    await writeFileAtomic(plan.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, runId);
+    events.emit({ type: 'run_finished', status: 'succeeded', duration_ms: Date.now() - started, rows_written: rowsWritten });
+    return { status: 'succeeded', run_id: runId, outputs, manifest: plan.manifestPath, duration_ms: Date.now() - started };
+  } catch (err) {
+    const error = signal.aborted ? new SluiceError('CANCELLED', 'The run was interrupted; no output was committed.', { cause: err }) : toSluiceError(err);
+    await Promise.all(sinks.map((s) => s.abort().catch(() => undefined)));
+    events.emit({ type: 'error', code: error.code, message: error.message });
+    events.emit({ type: 'run_finished', status: error.code === 'CANCELLED' ? 'cancelled' : 'failed', duration_ms: Date.now() - started, rows_written: 0 });
+    throw error;
+  } finally {
+    await Promise.all((plan?.sources ?? []).map((s) => s.source.close().catch(() => undefined)));
+    await engine?.close().catch(() => undefined);
+    await releaseLock?.();
+    await run.dispose();
+  }
+}
+
+async function stagedFacts(file: StagedFile): Promise<OutputFileFacts> {
+  const { bytes, sha256 } = await fileDigest(file.tempPath);
+  return { path: file.path, bytes, rows: file.rows, sha256 };
+}
+
+function streamSchema(plan: Plan, output: PlannedOutput): Schema {
+  if (plan.select) return plan.select.schema;
+  const source = plan.sources.find((s) => s.name === output.config.source) ?? plan.sources[0];
+  return (source as PlannedSource).schema;
+}
+
+/** Extracts each source through its masks, counting what flows, and emits the evidence events. */
+async function* extract(source: PlannedSource, events: EventBus, signal: AbortSignal): AsyncGenerator<RecordBatch> {
+  const started = Date.now();
+  events.emit({ type: 'source_opened', source: source.name, connection: source.connection, connection_type: source.connectionType, query: source.source.query });
+  events.emit({ type: 'source_schema', source: source.name, columns: schemaColumns(source.rawSchema) });
+  let rows = 0;
+  let bytes = 0;
+  async function* counted(): AsyncGenerator<RecordBatch> {
+    for await (const batch of source.source.read(signal)) {
+      rows += batch.numRows;
+      const size = batchBytes(batch);
+      bytes += size;
+      events.emit({ type: 'rows_received', source: source.name, rows: batch.numRows, bytes: size });
+      yield batch;
+    }
+  }
+  yield* source.masks.apply(counted(), signal);
+  const snapshot = source.source.snapshot?.();
+  events.emit({
+    type: 'source_finished',
+    source: source.name,
+    rows,
+    bytes,
+    duration_ms: Date.now() - started,
+    ...(snapshot ? { snapshot } : {}),
+  });
+}
+
+/** Streams every source (or the `select` result) into its sinks; returns each sink's staged files. */
+async function writeOutputs(
+  plan: Plan,
+  sinks: Sink[],
+  engine: SqlEngine | undefined,
+  events: EventBus,
+  signal: AbortSignal,
+  readAheadBatches: number,
+): Promise<StagedFile[][]> {
+  const groups: { schema: Schema; stream: () => AsyncIterable<RecordBatch>; outputs: number[] }[] = [];
+  if (plan.select && engine) {
+    for (const source of plan.sources) await engine.load(source.name, source.schema, extract(source, events, signal), signal);
+    const select = plan.select;
+    events.emit({ type: 'select_executed', query: select.sql, columns: schemaColumns(select.schema) });
+    const batchRows = Math.max(...plan.sources.map((s) => s.batchRows));
+    groups.push({ schema: select.schema, stream: () => engine.query(select.sql, batchRows, signal), outputs: plan.outputs.map((_, i) => i) });
+  } else {
+    for (const source of plan.sources) {
+      const outputs = plan.outputs.flatMap((o, i) => ((o.config.source ?? plan.sources[0]?.name) === source.name ? [i] : []));
+      if (outputs.length > 0) groups.push({ schema: source.schema, stream: () => extract(source, events, signal), outputs });
+    }
+  }
+  const staged: StagedFile[][] = plan.outputs.map(() => []);
+  for (const group of groups) {
+    const targets = group.outputs.map((i) => ({ index: i, sink: sinks[i] as Sink, name: (plan.outputs[i] as PlannedOutput).name }));
+    for (const t of targets) await t.sink.open(group.schema, signal);
+    for await (const batch of readAhead(group.stream(), readAheadBatches, signal)) {
+      await Promise.all(targets.map((t) => t.sink.write(batch, signal)));
+      const size = batchBytes(batch);
+      for (const t of targets) events.emit({ type: 'rows_sent', output: t.name, rows: batch.numRows, bytes: size });
+    }
+    for (const t of targets) staged[t.index] = await t.sink.finish(signal);
+  }
+  return staged;
+}
