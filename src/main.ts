@@ -7,10 +7,11 @@
  * const result = await runPipeline({ pipeline: 'pipelines/demo.yaml' });
  * console.log(result.outputs[0].rows, result.manifest);
  */
-import type { Registry } from './core/registry.js';
-import { runPipeline as run, type RunPipelineOptions, type RunResult } from './engine/run-pipeline.js';
-import { validatePipeline as validate, type ValidationReport } from './engine/validate-pipeline.js';
+
 import { createRegistry } from './cli/registry.js';
+import type { Registry } from './core/registry.js';
+import { type RunPipelineOptions, type RunResult, runPipeline as run } from './engine/run-pipeline.js';
+import { type ValidationReport, validatePipeline as validate } from './engine/validate-pipeline.js';
 
 export * from './index.js';
 export { createRegistry };

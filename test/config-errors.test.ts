@@ -32,7 +32,9 @@ describe('a pipeline with mistakes', () => {
     expect(result.stderr).toContain('error[CONFIG_INVALID]: 3 problems');
     expect(result.stderr).toMatch(/broken\.yaml:8:5 at `sources\.customers\.colour`: Unknown key `colour`/);
     expect(result.stderr).toMatch(/broken\.yaml:12:17 at `sources\.tickets\.batch_rows`: .*expected number/);
-    expect(result.stderr).toMatch(/broken\.yaml:15:\d+ at `transforms\.customers\.e_mail`: Column `e_mail` not found in source `customers`\. Did you mean `email`\?/);
+    expect(result.stderr).toMatch(
+      /broken\.yaml:15:\d+ at `transforms\.customers\.e_mail`: Column `e_mail` not found in source `customers`\. Did you mean `email`\?/,
+    );
     await expect(access(join(dir, 'out'))).rejects.toThrow();
   });
 
@@ -53,12 +55,23 @@ describe('a pipeline with mistakes', () => {
 
   it('names a missing environment variable and the line that references it', async () => {
     const dir = await demoProject();
-    const text = (await readFile(join(dir, 'pipelines/demo.yaml'), 'utf8')).replace('owner: ml-platform@example.com', 'owner: ${DATASET_OWNER}');
+    const text = (await readFile(join(dir, 'pipelines/demo.yaml'), 'utf8')).replace(
+      'owner: ml-platform@example.com',
+      'owner: ${DATASET_OWNER}',
+    );
     await writeFile(join(dir, 'pipelines/env.yaml'), text);
-    const missing = await runCli(['validate', 'pipelines/env.yaml'], { cwd: dir, env: { DATASET_OWNER: '' } });
+    const missing = await runCli(['validate', 'pipelines/env.yaml'], {
+      cwd: dir,
+      env: { DATASET_OWNER: '' },
+    });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/env\.yaml:\d+:\d+ at `owner`: Environment variable `DATASET_OWNER` is not set/);
-    const set = await runCli(['validate', 'pipelines/env.yaml'], { cwd: dir, env: { DATASET_OWNER: 'team@example.com' } });
+    expect(missing.stderr).toMatch(
+      /env\.yaml:\d+:\d+ at `owner`: Environment variable `DATASET_OWNER` is not set/,
+    );
+    const set = await runCli(['validate', 'pipelines/env.yaml'], {
+      cwd: dir,
+      env: { DATASET_OWNER: 'team@example.com' },
+    });
     expect(set.code, set.stderr).toBe(0);
   });
 
@@ -66,7 +79,10 @@ describe('a pipeline with mistakes', () => {
     const dir = await demoProject();
     const { rm } = await import('node:fs/promises');
     await rm(join(dir, 'sluice.yaml'));
-    const result = await runCli(['validate', 'pipelines/demo.yaml'], { cwd: dir, env: { SLUICE_CONFIG: '' } });
+    const result = await runCli(['validate', 'pipelines/demo.yaml'], {
+      cwd: dir,
+      env: { SLUICE_CONFIG: '' },
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('No config file found');
   });

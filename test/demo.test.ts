@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,12 @@ describe('the demo pipeline', () => {
     run_id: string;
     manifest: string;
     duration_ms: number;
-    outputs: { path: string; format: string; rows: number; files: { path: string; bytes: number; rows: number; sha256: string }[] }[];
+    outputs: {
+      path: string;
+      format: string;
+      rows: number;
+      files: { path: string; bytes: number; rows: number; sha256: string }[];
+    }[];
   };
 
   beforeAll(async () => {
@@ -44,7 +49,9 @@ describe('the demo pipeline', () => {
 
   it('writes Parquet that reads back in DuckDB with the row count the manifest states', async () => {
     const manifest = JSON.parse(await readFile(json.manifest, 'utf8'));
-    const [{ n }] = (await queryRows(`SELECT count(*)::INTEGER AS n FROM read_parquet('${json.outputs[0]?.path}')`)) as [{ n: number }];
+    const [{ n }] = (await queryRows(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet('${json.outputs[0]?.path}')`,
+    )) as [{ n: number }];
     expect(n).toBeGreaterThan(0);
     expect(manifest.outputs[0].rows).toBe(n);
     expect(manifest.outputs[0].files[0].rows).toBe(n);
@@ -66,7 +73,9 @@ describe('the demo pipeline', () => {
     expect(customers.masks.full_name[0].mask).toBe('redact');
     const key = (await readFile(join(dir, 'fixtures/keys/demo.key'), 'utf8')).trim();
     expect(text).not.toContain(key);
-    const fileHash = createHash('sha256').update(await readFile(json.outputs[0]?.path as string)).digest('hex');
+    const fileHash = createHash('sha256')
+      .update(await readFile(json.outputs[0]?.path as string))
+      .digest('hex');
     expect(manifest.outputs[0].files[0].sha256).toBe(fileHash);
   });
 
@@ -80,7 +89,12 @@ describe('the demo pipeline', () => {
   });
 
   it('contains no raw email, SSN, phone number or name of the fixture anywhere in the output', async () => {
-    const raw = { email: new Set<string>(), ssn: new Set<string>(), phone: new Set<string>(), full_name: new Set<string>() };
+    const raw = {
+      email: new Set<string>(),
+      ssn: new Set<string>(),
+      phone: new Set<string>(),
+      full_name: new Set<string>(),
+    };
     const [customers] = fixtureTables({ rows: 10_000, seed: 42 });
     for await (const batch of customers!.batches()) {
       for (const column of ['email', 'ssn', 'phone', 'full_name'] as const) {

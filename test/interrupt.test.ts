@@ -26,7 +26,9 @@ describe('an interrupted run', () => {
     // A bigger fixture so the run is still writing when it is interrupted.
     const config = (await readFile(join(dir, 'sluice.yaml'), 'utf8')).replace('rows: 10000', 'rows: 200000');
     await writeFile(join(dir, 'sluice.yaml'), config);
-    const generated = await runCli(['fixtures', 'generate', '--rows', '200000', '--out', '.sluice/demo'], { cwd: dir });
+    const generated = await runCli(['fixtures', 'generate', '--rows', '200000', '--out', '.sluice/demo'], {
+      cwd: dir,
+    });
     expect(generated.code, generated.stderr).toBe(0);
   }, 300_000);
 

@@ -12,9 +12,15 @@ describe('Sluice as a library and plugin host', () => {
       const result = await runPipeline({ pipeline: ${JSON.stringify(join(dir, 'pipelines/demo.yaml'))} });
       console.log(JSON.stringify({ status: result.status, rows: result.outputs[0].rows }));
     `;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(child.status, child.stderr).toBe(0);
-    expect(JSON.parse(child.stdout.trim().split('\n').at(-1) as string)).toEqual({ status: 'succeeded', rows: 10_000 });
+    expect(JSON.parse(child.stdout.trim().split('\n').at(-1) as string)).toEqual({
+      status: 'succeeded',
+      rows: 10_000,
+    });
   });
 
   it('loads a plugin listed under `plugins:` and applies its mask', async () => {
@@ -46,7 +52,10 @@ outputs:
 
   it('reports an unknown mask with the registered ones', async () => {
     const dir = await demoProject();
-    const text = (await readFile(join(dir, 'pipelines/demo.yaml'), 'utf8')).replace('{ mask: redact }', '{ mask: scramble }');
+    const text = (await readFile(join(dir, 'pipelines/demo.yaml'), 'utf8')).replace(
+      '{ mask: redact }',
+      '{ mask: scramble }',
+    );
     await writeFile(join(dir, 'pipelines/unknown.yaml'), text);
     const result = await runCli(['validate', 'pipelines/unknown.yaml'], { cwd: dir });
     expect(result.code).toBe(2);
@@ -56,7 +65,8 @@ outputs:
   it('prints help for every command quickly enough to be used interactively', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['run', 'validate', 'fixtures', 'guard', 'audit', 'schema']) expect(help.stdout).toContain(command);
+    for (const command of ['run', 'validate', 'fixtures', 'guard', 'audit', 'schema'])
+      expect(help.stdout).toContain(command);
     for (const command of ['run', 'validate', 'fixtures generate', 'schema']) {
       const sub = await runCli([...command.split(' '), '--help']);
       expect(sub.code, command).toBe(0);

@@ -44,7 +44,12 @@ export class ArrowTableWriter {
   }
 
   /** Creates `table` from `schema` on `session` and opens an appender on it. */
-  static async create(session: DuckDBSession, table: string, schema: Schema, what: string): Promise<ArrowTableWriter> {
+  static async create(
+    session: DuckDBSession,
+    table: string,
+    schema: Schema,
+    what: string,
+  ): Promise<ArrowTableWriter> {
     await session.run(createTableSql(table, schema, what));
     return new ArrowTableWriter(await session.appender(table));
   }
@@ -57,7 +62,9 @@ export class ArrowTableWriter {
     const columns = batch.data.children;
     for (let start = 0; start < batch.numRows; start += MAX_CHUNK_ROWS) {
       const count = Math.min(MAX_CHUNK_ROWS, batch.numRows - start);
-      const input = columns.map((data, c) => appendColumnFor(data, start, count, this.#appender.columns[c]?.id));
+      const input = columns.map((data, c) =>
+        appendColumnFor(data, start, count, this.#appender.columns[c]?.id),
+      );
       this.#appender.append(input, count);
     }
     this.#rows += batch.numRows;
@@ -138,7 +145,7 @@ export function plainItems(data: Data): PlainItem[] {
       );
       for (let i = 0; i < length; i++) {
         out[i] = valid(i)
-          ? ((BigInt.asIntN(64, words[i * 2 + 1] as bigint) << 64n) | (words[i * 2] as bigint))
+          ? (BigInt.asIntN(64, words[i * 2 + 1] as bigint) << 64n) | (words[i * 2] as bigint)
           : null;
       }
       return out;

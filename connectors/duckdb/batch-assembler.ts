@@ -1,4 +1,4 @@
-import { RecordBatch, type Schema, Struct, makeData } from 'apache-arrow';
+import { makeData, RecordBatch, type Schema, Struct } from 'apache-arrow';
 import { type ColumnBuilder, createColumnBuilder } from './column-builder.js';
 import type { DuckDBChunk } from './driver.js';
 

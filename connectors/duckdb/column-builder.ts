@@ -117,7 +117,8 @@ class FixedBuilder implements ColumnBuilder {
 
   appendItem(item: PlainItem): void {
     this.#reserve(1);
-    (this.#values as unknown as (number | bigint)[])[this.length] = item === null ? this.#zero : (item as number);
+    (this.#values as unknown as (number | bigint)[])[this.length] =
+      item === null ? this.#zero : (item as number);
     this.#validity.push(item !== null);
   }
 
@@ -281,7 +282,13 @@ class VarBuilder implements ColumnBuilder {
     const data = this.#bytes.slice(0, this.#used);
     this.#offsets.fill(0);
     this.#used = 0;
-    return makeData({ type: this.type as never, length, ...this.#validity.take(), valueOffsets, data } as never);
+    return makeData({
+      type: this.type as never,
+      length,
+      ...this.#validity.take(),
+      valueOffsets,
+      data,
+    } as never);
   }
 }
 
@@ -324,7 +331,13 @@ class ListBuilder implements ColumnBuilder {
     const valueOffsets = this.#offsets.slice(0, length + 1);
     this.#offsets.fill(0);
     const child = this.#child.flush();
-    return makeData({ type: this.type as never, length, ...this.#validity.take(), valueOffsets, child } as never);
+    return makeData({
+      type: this.type as never,
+      length,
+      ...this.#validity.take(),
+      valueOffsets,
+      child,
+    } as never);
   }
 }
 

@@ -147,7 +147,10 @@ export interface DuckDBDatabase {
 export const MAX_CHUNK_ROWS = 2048;
 
 /** Opens a database; `options` are DuckDB settings such as `access_mode` or `memory_limit`. */
-export async function openDuckDB(path: string, options: Record<string, string> = {}): Promise<DuckDBDatabase> {
+export async function openDuckDB(
+  path: string,
+  options: Record<string, string> = {},
+): Promise<DuckDBDatabase> {
   const instance = await DuckDBInstance.create(path, options);
   let closed = false;
   return {

@@ -16,7 +16,11 @@ afterEach(async () => {
 const signal = () => new AbortController().signal;
 
 function source(name: string, query: string) {
-  return duckdbConnection.createSource(duckdbConnectionSchema.parse({ type: 'duckdb' }), { name, query, batch_rows: 700 }, ctx);
+  return duckdbConnection.createSource(
+    duckdbConnectionSchema.parse({ type: 'duckdb' }),
+    { name, query, batch_rows: 700 },
+    ctx,
+  );
 }
 
 describe('DuckDB work engine', () => {
@@ -24,13 +28,20 @@ describe('DuckDB work engine', () => {
     const engine = await DuckDBEngine.open({ dir: ctx.tempDir, memoryLimit: '256MB' });
     try {
       const customers = source('customers', "SELECT range AS id, 'c' || range AS name FROM range(3000)");
-      const orders = source('orders', 'SELECT range AS order_id, range % 3000 AS customer_id, (range % 7)::DECIMAL(8,2) AS amount FROM range(9000)');
-      for (const s of [customers, orders]) await engine.load(s.name, await s.describe(signal()), s.read(signal()), signal());
+      const orders = source(
+        'orders',
+        'SELECT range AS order_id, range % 3000 AS customer_id, (range % 7)::DECIMAL(8,2) AS amount FROM range(9000)',
+      );
+      for (const s of [customers, orders])
+        await engine.load(s.name, await s.describe(signal()), s.read(signal()), signal());
       const sql =
         'SELECT c.id, c.name, count(*) AS orders, sum(o.amount) AS total FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY ALL ORDER BY c.id';
       const schema = await engine.describe(sql);
       expect(schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual([
-        'id:Int64', 'name:Utf8', 'orders:Int64', 'total:Decimal[38e+2]',
+        'id:Int64',
+        'name:Utf8',
+        'orders:Int64',
+        'total:Decimal[38e+2]',
       ]);
       const batches: RecordBatch[] = [];
       for await (const b of engine.query(sql, 1000, signal())) batches.push(b);

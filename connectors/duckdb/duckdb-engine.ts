@@ -4,6 +4,7 @@ import { loadBatches } from './arrow-to-duckdb.js';
 import type { DuckDBSession } from './driver.js';
 import { queryFailure } from './errors.js';
 import { streamQuery } from './query-stream.js';
+import { quoteIdent } from './sql.js';
 import { arrowSchemaFor } from './types.js';
 import { openWorkDatabase, type WorkDatabase } from './work-database.js';
 
@@ -64,6 +65,8 @@ export class DuckDBEngine implements SqlEngine {
     this.#assertOpen();
     throwIfAborted(signal);
     try {
+      // Loading a table again replaces it (validation loads empty tables first).
+      await this.#session.run(`DROP TABLE IF EXISTS ${quoteIdent(tableName)}`);
       await loadBatches(this.#session, tableName, schema, batches, signal, `table \`${tableName}\``);
     } catch (err) {
       throw queryFailure(err, `the work table \`${tableName}\``, signal, 'SOURCE_FAILED');

@@ -6,7 +6,7 @@ import { commitFile, removeQuietly, stagedPathFor, throwIfAborted } from '../../
 import { loadBatches } from './arrow-to-duckdb.js';
 import { openDuckDB } from './driver.js';
 import { queryFailure } from './errors.js';
-import { ParquetSink, type ParquetOutputConfig } from './parquet-sink.js';
+import { type ParquetOutputConfig, ParquetSink } from './parquet-sink.js';
 
 export interface DuckDBTableInput {
   name: string;

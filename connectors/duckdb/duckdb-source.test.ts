@@ -20,7 +20,9 @@ beforeEach(async () => {
   const s = await db.connect();
   await s.run(`CREATE TABLE numbers AS SELECT range AS id, 'n' || range AS label FROM range(10000)`);
   await s.run(`CREATE SCHEMA sales`);
-  await s.run(`CREATE TABLE sales."Order Lines" AS SELECT range AS "line id", range * 2 AS qty FROM range(5)`);
+  await s.run(
+    `CREATE TABLE sales."Order Lines" AS SELECT range AS "line id", range * 2 AS qty FROM range(5)`,
+  );
   s.close();
   db.close();
 });
@@ -29,7 +31,10 @@ afterEach(async () => {
   await ctx.cleanup();
 });
 
-function source(spec: { query?: string; table?: string; columns?: string[]; batch_rows?: number }, path = 'data.duckdb') {
+function source(
+  spec: { query?: string; table?: string; columns?: string[]; batch_rows?: number },
+  path = 'data.duckdb',
+) {
   const config = duckdbConnectionSchema.parse({ type: 'duckdb', path });
   return duckdbConnection.createSource(config, { name: 'nums', batch_rows: 3000, ...spec }, ctx);
 }
@@ -66,7 +71,9 @@ async function lockedByThisProcess(path: string): Promise<boolean> {
   await new Promise((r) => setTimeout(r, 10));
   collectGarbage();
   const script = `import { DuckDBInstance } from '@duckdb/node-api'; (await DuckDBInstance.create(${JSON.stringify(path)})).closeSync();`;
-  return promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: process.cwd() }).then(
+  return promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: process.cwd(),
+  }).then(
     () => false,
     () => true,
   );
@@ -146,14 +153,16 @@ describe('DuckDB source', () => {
 
   it('reports a failure while reading as SOURCE_FAILED without the row value', async () => {
     const err = await caught(() =>
-      collect(source({ query: "SELECT CAST(label || 'secret-value' AS INTEGER) FROM numbers" }).read(signal())),
+      collect(
+        source({ query: "SELECT CAST(label || 'secret-value' AS INTEGER) FROM numbers" }).read(signal()),
+      ),
     );
     expect(err.code).toBe('SOURCE_FAILED');
     expect(err.message).not.toContain('secret-value');
   });
 
   it('fails at describe on a column type it cannot map, naming column and type', async () => {
-    const err = await caught(() => source({ query: "SELECT INTERVAL 1 DAY AS wait" }).describe(signal()));
+    const err = await caught(() => source({ query: 'SELECT INTERVAL 1 DAY AS wait' }).describe(signal()));
     expect(err.code).toBe('SCHEMA_MISMATCH');
     expect(err.message).toContain('`wait`');
     expect(err.message).toContain('INTERVAL');
@@ -166,7 +175,9 @@ describe('DuckDB source', () => {
   });
 
   it('runs queries on an in-memory connection', async () => {
-    const batches = await collect(source({ query: 'SELECT range AS i FROM range(7)' }, ':memory:').read(signal()));
+    const batches = await collect(
+      source({ query: 'SELECT range AS i FROM range(7)' }, ':memory:').read(signal()),
+    );
     expect(batches.map((b) => b.numRows)).toEqual([7]);
   });
 });

@@ -3,9 +3,9 @@ import { isAbsolute, resolve } from 'node:path';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import {
   type ComponentContext,
+  SluiceError,
   type Source,
   type SourceSpec,
-  SluiceError,
   throwIfAborted,
 } from '../../src/index.js';
 import type { DuckDBConnectionConfig } from './config.js';

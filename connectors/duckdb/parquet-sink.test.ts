@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDuckDB } from './driver.js';
-import { duckdbConnection, duckdbConnectionSchema, parquetConfigSchema, parquetOutput, writeDuckDBDatabase, writeParquetFile } from './index.js';
+import {
+  duckdbConnection,
+  duckdbConnectionSchema,
+  parquetConfigSchema,
+  parquetOutput,
+  writeDuckDBDatabase,
+  writeParquetFile,
+} from './index.js';
 import { testContext } from './test-context.js';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;
@@ -29,7 +36,9 @@ const SAMPLE = `SELECT range::INTEGER AS id,
   TIME '01:02:03' AS t
   FROM range(5000)`;
 
-async function sampleBatches(batchRows = 1200): Promise<{ schema: import('apache-arrow').Schema; batches: RecordBatch[] }> {
+async function sampleBatches(
+  batchRows = 1200,
+): Promise<{ schema: import('apache-arrow').Schema; batches: RecordBatch[] }> {
   const source = duckdbConnection.createSource(
     duckdbConnectionSchema.parse({ type: 'duckdb' }),
     { name: 'sample', query: SAMPLE, batch_rows: batchRows },
@@ -55,7 +64,10 @@ async function duckRows(sql: string): Promise<Record<string, unknown>[]> {
 describe('Parquet output', () => {
   it('writes rows that read back with read_parquet equal to the input, nulls included', async () => {
     const { schema, batches } = await sampleBatches();
-    const sink = parquetOutput.create(parquetConfigSchema.parse({ format: 'parquet', path: 'out/deep/a.parquet' }), ctx);
+    const sink = parquetOutput.create(
+      parquetConfigSchema.parse({ format: 'parquet', path: 'out/deep/a.parquet' }),
+      ctx,
+    );
     await sink.open(schema, signal());
     for (const b of batches) await sink.write(b, signal());
     const [staged] = await sink.finish(signal());
@@ -68,12 +80,25 @@ describe('Parquet output', () => {
       `SELECT count(*)::INTEGER AS n FROM ((FROM read_parquet('${path}') EXCEPT ALL ${SAMPLE}) UNION ALL (${SAMPLE} EXCEPT ALL FROM read_parquet('${path}')))`,
     );
     expect(diff).toEqual([{ n: 0 }]);
-    const types = await duckRows(`SELECT column_name, column_type FROM (DESCRIBE FROM read_parquet('${path}'))`);
+    const types = await duckRows(
+      `SELECT column_name, column_type FROM (DESCRIBE FROM read_parquet('${path}'))`,
+    );
     expect(types.map((r) => `${r.column_name} ${r.column_type}`)).toEqual([
-      'id INTEGER', 'name VARCHAR', 'big BIGINT', 'price DECIMAL(12,2)', 'even BOOLEAN', 'day DATE',
-      'at TIMESTAMP WITH TIME ZONE', 'local_at TIMESTAMP', 'tags BIGINT[]', 'raw BLOB', 't TIME',
+      'id INTEGER',
+      'name VARCHAR',
+      'big BIGINT',
+      'price DECIMAL(12,2)',
+      'even BOOLEAN',
+      'day DATE',
+      'at TIMESTAMP WITH TIME ZONE',
+      'local_at TIMESTAMP',
+      'tags BIGINT[]',
+      'raw BLOB',
+      't TIME',
     ]);
-    const order = await duckRows(`SELECT bool_and(id = rn - 1) AS ordered FROM (SELECT id, row_number() OVER () AS rn FROM read_parquet('${path}'))`);
+    const order = await duckRows(
+      `SELECT bool_and(id = rn - 1) AS ordered FROM (SELECT id, row_number() OVER () AS rn FROM read_parquet('${path}'))`,
+    );
     expect(order).toEqual([{ ordered: true }]);
   });
 
@@ -88,7 +113,10 @@ describe('Parquet output', () => {
 
   it('abort removes everything staged and can be called twice', async () => {
     const { schema, batches } = await sampleBatches();
-    const sink = parquetOutput.create(parquetConfigSchema.parse({ format: 'parquet', path: 'out/a.parquet', compression: 'snappy' }), ctx);
+    const sink = parquetOutput.create(
+      parquetConfigSchema.parse({ format: 'parquet', path: 'out/a.parquet', compression: 'snappy' }),
+      ctx,
+    );
     await sink.open(schema, signal());
     await sink.write(batches[0] as RecordBatch, signal());
     await sink.finish(signal());
@@ -113,7 +141,11 @@ describe('writeDuckDBDatabase', () => {
     expect(await readdir(join(ctx.baseDir, 'db'))).toEqual(['fixture.duckdb']);
     const source = duckdbConnection.createSource(
       duckdbConnectionSchema.parse({ type: 'duckdb', path: 'db/fixture.duckdb' }),
-      { name: 'check', query: 'SELECT (SELECT count(*) FROM sample) + (SELECT count(*) FROM again) AS n', batch_rows: 10 },
+      {
+        name: 'check',
+        query: 'SELECT (SELECT count(*) FROM sample) + (SELECT count(*) FROM again) AS n',
+        batch_rows: 10,
+      },
       ctx,
     );
     for await (const b of source.read(signal())) expect(b.getChild('n')?.get(0)).toBe(10000n);

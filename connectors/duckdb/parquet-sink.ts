@@ -36,7 +36,9 @@ export const parquetConfigSchema = z
       .int()
       .positive()
       .default(122880)
-      .describe('Rows per Parquet row group. Larger groups compress better; smaller ones are cheaper to read partially.'),
+      .describe(
+        'Rows per Parquet row group. Larger groups compress better; smaller ones are cheaper to read partially.',
+      ),
   })
   .describe('A Parquet file, staged and renamed into place when the run succeeds.');
 

@@ -19,7 +19,10 @@ export interface QueryStreamOptions {
  * Streams a query on an open session as Arrow record batches of exactly `batchRows` rows, pulling
  * one DuckDB chunk at a time. Aborting the signal interrupts the running query.
  */
-export async function* streamQuery(session: DuckDBSession, options: QueryStreamOptions): AsyncGenerator<RecordBatch> {
+export async function* streamQuery(
+  session: DuckDBSession,
+  options: QueryStreamOptions,
+): AsyncGenerator<RecordBatch> {
   const { signal, what } = options;
   throwIfAborted(signal);
   const onAbort = (): void => session.interrupt();

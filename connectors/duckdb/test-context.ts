@@ -11,7 +11,9 @@ import {
 } from '../../src/index.js';
 
 /** A component context over a fresh temp directory, for this connector's tests. */
-export async function testContext(runId = 'test-run'): Promise<ComponentContext & { cleanup(): Promise<void> }> {
+export async function testContext(
+  runId = 'test-run',
+): Promise<ComponentContext & { cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-duckdb-test-'));
   return {
     runId,

@@ -105,7 +105,9 @@ export function duckdbSqlTypeFor(type: DataType): string | undefined {
       return 'BOOLEAN';
     case Type.Int: {
       const t = type as Int8;
-      const base = { 8: 'TINYINT', 16: 'SMALLINT', 32: 'INTEGER', 64: 'BIGINT' }[t.bitWidth as 8 | 16 | 32 | 64];
+      const base = { 8: 'TINYINT', 16: 'SMALLINT', 32: 'INTEGER', 64: 'BIGINT' }[
+        t.bitWidth as 8 | 16 | 32 | 64
+      ];
       return t.isSigned ? base : `U${base}`;
     }
     case Type.Float:

@@ -21,7 +21,10 @@ export interface WorkDatabaseOptions {
  * Opens a fresh database file inside a new directory under `parent`. A file (rather than
  * `:memory:`) lets DuckDB spill to disk instead of holding whole tables in RAM.
  */
-export async function openWorkDatabase(parent: string, options: WorkDatabaseOptions = {}): Promise<WorkDatabase> {
+export async function openWorkDatabase(
+  parent: string,
+  options: WorkDatabaseOptions = {},
+): Promise<WorkDatabase> {
   const dir = join(parent, `.sluice-duckdb-${randomUUID()}`);
   await mkdir(join(dir, 'spill'), { recursive: true });
   const settings: Record<string, string> = {

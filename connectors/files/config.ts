@@ -6,7 +6,9 @@ const path = z
 
 export const jsonlConfigSchema = z
   .strictObject({
-    format: z.literal('jsonl').describe('Output format: JSON Lines, one object per row, keys in column order.'),
+    format: z
+      .literal('jsonl')
+      .describe('Output format: JSON Lines, one object per row, keys in column order.'),
     path,
   })
   .describe('A JSON Lines file, staged and renamed into place when the run succeeds.');
@@ -18,7 +20,10 @@ export const csvConfigSchema = z
     delimiter: z
       .string()
       .length(1)
-      .refine((d) => d !== '"' && d !== '\n' && d !== '\r', 'The delimiter cannot be a quote or a line break.')
+      .refine(
+        (d) => d !== '"' && d !== '\n' && d !== '\r',
+        'The delimiter cannot be a quote or a line break.',
+      )
       .default(',')
       .describe('Field delimiter, one character, e.g. `,` or `;` or a tab.'),
     header: z.boolean().default(true).describe('Write the column names as the first line.'),
@@ -32,7 +37,9 @@ export const arrowConfigSchema = z
     ipc: z
       .enum(['file', 'stream'])
       .default('file')
-      .describe('`file` writes the random-access IPC file format (`.arrow`); `stream` the IPC streaming format (`.arrows`).'),
+      .describe(
+        '`file` writes the random-access IPC file format (`.arrow`); `stream` the IPC streaming format (`.arrows`).',
+      ),
   })
   .describe('An Apache Arrow IPC file, staged and renamed into place when the run succeeds.');
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import type { ComponentContext, OutputDefinition, Sink } from '../../src/index.js';
 import { type CsvOutputConfig, csvConfigSchema } from './config.js';
-import { TextFileSink, type TextEncoding } from './text-file-sink.js';
+import { type TextEncoding, TextFileSink } from './text-file-sink.js';
 import { cellFormat } from './types.js';
 
 /**
@@ -11,7 +11,8 @@ import { cellFormat } from './types.js';
  */
 export function csvField(value: string | null, delimiter: string): string {
   if (value === null) return '';
-  if (value === '' || value.includes(delimiter) || /["\r\n]/.test(value)) return `"${value.replaceAll('"', '""')}"`;
+  if (value === '' || value.includes(delimiter) || /["\r\n]/.test(value))
+    return `"${value.replaceAll('"', '""')}"`;
   return value;
 }
 
@@ -29,7 +30,10 @@ export function csvEncoding(what: string, delimiter: string, header: boolean): T
         for (let i = 0; i < batch.numRows; i++) {
           const cells: string[] = new Array(columns.length);
           for (let c = 0; c < columns.length; c++) {
-            cells[c] = csvField((formats[c] as (typeof formats)[number]).text(columns[c] as Data, i), delimiter);
+            cells[c] = csvField(
+              (formats[c] as (typeof formats)[number]).text(columns[c] as Data, i),
+              delimiter,
+            );
           }
           lines[i] = `${cells.join(delimiter)}\n`;
         }

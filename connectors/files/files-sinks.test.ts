@@ -20,8 +20,8 @@ import {
   TimestampMicrosecond,
   tableFromIPC,
   Utf8,
-  vectorFromArray,
   type Vector,
+  vectorFromArray,
 } from 'apache-arrow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -73,7 +73,13 @@ function decimalVector(values: (bigint | null)[]): Vector {
   });
   const nullCount = values.filter((v) => v === null).length;
   return makeVector(
-    makeData({ type: new Decimal(2, 12, 128), length: values.length, nullCount, nullBitmap: bitmap, data: new Uint32Array(words.buffer) }),
+    makeData({
+      type: new Decimal(2, 12, 128),
+      length: values.length,
+      nullCount,
+      nullBitmap: bitmap,
+      data: new Uint32Array(words.buffer),
+    }),
   );
 }
 
@@ -86,7 +92,10 @@ function sampleBatch(): RecordBatch {
     ratio: vectorFromArray([0.1, null, -2.5e-10], new Float64()),
     name: vectorFromArray(['Ann, "the" first\nline', null, ''], new Utf8()),
     ok: vectorFromArray([true, null, false], new Bool()),
-    born: vectorFromArray([new Date(Date.UTC(1970, 0, 2)), null, new Date(Date.UTC(1969, 11, 31))], new DateDay()),
+    born: vectorFromArray(
+      [new Date(Date.UTC(1970, 0, 2)), null, new Date(Date.UTC(1969, 11, 31))],
+      new DateDay(),
+    ),
     seen: makeVector(
       makeData({
         type: new TimestampMicrosecond('UTC'),
@@ -132,7 +141,11 @@ async function duckRows(sql: string): Promise<Record<string, unknown>[]> {
 describe('JSONL output', () => {
   it('writes one object per row with exact integers, decimal strings, ISO dates and nulls', async () => {
     const batch = sampleBatch();
-    await writeAll(jsonlOutput.create(jsonlConfigSchema.parse({ format: 'jsonl', path: 'out/a.jsonl' }), ctx), batch.schema, [batch]);
+    await writeAll(
+      jsonlOutput.create(jsonlConfigSchema.parse({ format: 'jsonl', path: 'out/a.jsonl' }), ctx),
+      batch.schema,
+      [batch],
+    );
     const lines = (await readFile(join(dir, 'out/a.jsonl'), 'utf8')).split('\n');
     expect(lines[0]).toBe(
       '{"id":1,"big":9007199254740993,"price":"-12.34","ratio":0.1,"name":"Ann, \\"the\\" first\\nline","ok":true,"born":"1970-01-02","seen":"2020-01-01T00:00:00.000001Z","raw":"AP8=","tags":["a",null]}',
@@ -152,7 +165,15 @@ describe('JSONL output', () => {
       `SELECT id, big::VARCHAR AS big, price, name, ok, born::VARCHAR AS born, tags FROM read_json('${join(dir, 'a.jsonl')}', columns = {id: 'INTEGER', big: 'BIGINT', price: 'DECIMAL(12,2)', name: 'VARCHAR', ok: 'BOOLEAN', born: 'DATE', tags: 'VARCHAR[]'})`,
     );
     expect(rows).toEqual([
-      { id: 1, big: '9007199254740993', price: -12.34, name: 'Ann, "the" first\nline', ok: true, born: '1970-01-02', tags: ['a', null] },
+      {
+        id: 1,
+        big: '9007199254740993',
+        price: -12.34,
+        name: 'Ann, "the" first\nline',
+        ok: true,
+        born: '1970-01-02',
+        tags: ['a', null],
+      },
       { id: null, big: null, price: null, name: null, ok: null, born: null, tags: null },
       { id: 3, big: '-9223372036854775808', price: 0.05, name: '', ok: false, born: '1969-12-31', tags: [] },
     ]);
@@ -162,7 +183,11 @@ describe('JSONL output', () => {
 describe('CSV output', () => {
   it('quotes per RFC 4180, writes NULL as an empty field and the empty string as ""', async () => {
     const batch = sampleBatch();
-    await writeAll(csvOutput.create(csvConfigSchema.parse({ format: 'csv', path: 'a.csv' }), ctx), batch.schema, [batch]);
+    await writeAll(
+      csvOutput.create(csvConfigSchema.parse({ format: 'csv', path: 'a.csv' }), ctx),
+      batch.schema,
+      [batch],
+    );
     const text = await readFile(join(dir, 'a.csv'), 'utf8');
     expect(text).toBe(
       'id,big,price,ratio,name,ok,born,seen,raw,tags\n' +
@@ -196,8 +221,16 @@ describe('Arrow IPC output', () => {
       await writeAll(arrowOutput.create(config, ctx), batch.schema, [batch, batch.slice(1, 3)]);
       const table = tableFromIPC(await readFile(join(dir, `a.${ipc}`)));
       expect(table.numRows).toBe(5);
-      expect(table.schema.fields.map((f) => String(f.type))).toEqual(batch.schema.fields.map((f) => String(f.type)));
-      expect(Array.from(table.getChild('big')?.toArray() ?? [])).toEqual([9007199254740993n, 0n, -9223372036854775808n, 0n, -9223372036854775808n]);
+      expect(table.schema.fields.map((f) => String(f.type))).toEqual(
+        batch.schema.fields.map((f) => String(f.type)),
+      );
+      expect(Array.from(table.getChild('big')?.toArray() ?? [])).toEqual([
+        9007199254740993n,
+        0n,
+        -9223372036854775808n,
+        0n,
+        -9223372036854775808n,
+      ]);
       expect(table.getChild('name')?.get(4)).toBe('');
       expect(table.getChild('name')?.get(3)).toBeNull();
     });
@@ -234,7 +267,11 @@ describe('every file output', () => {
       const batch = sampleBatch();
       const paths = ['x', 'y'].map((n) => `out/${n}.${output.type}`);
       for (const path of paths) {
-        await writeAll(output.create(output.configSchema.parse({ format: output.type, path }), ctx), batch.schema, [batch, batch]);
+        await writeAll(
+          output.create(output.configSchema.parse({ format: output.type, path }), ctx),
+          batch.schema,
+          [batch, batch],
+        );
       }
       const [a, b] = await Promise.all(paths.map((p) => readFile(join(dir, p))));
       expect(a?.length).toBeGreaterThan(0);

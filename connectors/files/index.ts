@@ -15,7 +15,7 @@ export {
 export { csvEncoding, csvField, csvOutput } from './csv-sink.js';
 export { jsonlEncoding, jsonlOutput } from './jsonl-sink.js';
 export { StagedFileWriter } from './staged-file.js';
-export { TextFileSink, type TextEncoding } from './text-file-sink.js';
+export { type TextEncoding, TextFileSink } from './text-file-sink.js';
 export { type CellFormat, cellFormat } from './types.js';
 
 /** Every file output of this connector, for registration. */

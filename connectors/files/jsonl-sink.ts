@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import type { ComponentContext, OutputDefinition, Sink } from '../../src/index.js';
 import { type JsonlOutputConfig, jsonlConfigSchema } from './config.js';
-import { TextFileSink, type TextEncoding } from './text-file-sink.js';
+import { type TextEncoding, TextFileSink } from './text-file-sink.js';
 import { cellFormat } from './types.js';
 
 /** One JSON object per row, keys in schema order, `\n` after every row. */
@@ -35,6 +35,10 @@ export const jsonlOutput: OutputDefinition<JsonlOutputConfig> = {
   description: 'JSON Lines: one object per row, exact 64-bit integers, decimals as strings.',
   configSchema: jsonlConfigSchema,
   create(config: JsonlOutputConfig, ctx: ComponentContext): Sink {
-    return new TextFileSink(resolve(ctx.baseDir, config.path), ctx.runId, jsonlEncoding(`output \`${config.path}\``));
+    return new TextFileSink(
+      resolve(ctx.baseDir, config.path),
+      ctx.runId,
+      jsonlEncoding(`output \`${config.path}\``),
+    );
   },
 };

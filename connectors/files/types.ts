@@ -1,4 +1,11 @@
-import { type Data, type DataType, type Decimal, type Field, type TimestampMicrosecond, Type } from 'apache-arrow';
+import {
+  type Data,
+  type DataType,
+  type Decimal,
+  type Field,
+  type TimestampMicrosecond,
+  Type,
+} from 'apache-arrow';
 import { unsupportedColumn } from './errors.js';
 
 /**
@@ -22,7 +29,8 @@ const decoder = new TextDecoder();
 
 export function cellFormat(field: Field, what: string): CellFormat {
   const { raw, quoted } = kindOf(field.type, what, field.name);
-  const json: Raw = (data, i) => (data.getValid(i) ? (quoted ? JSON.stringify(raw(data, i)) : raw(data, i)) : 'null');
+  const json: Raw = (data, i) =>
+    data.getValid(i) ? (quoted ? JSON.stringify(raw(data, i)) : raw(data, i)) : 'null';
   return {
     json: field.type.typeId === Type.Float ? floatJson(raw) : json,
     text: (data, i) => (data.getValid(i) ? raw(data, i) : null),
@@ -54,7 +62,8 @@ function kindOf(type: DataType, what: string, column: string): Kind {
       return { raw: (d, i) => String((d.values as Int32Array | BigInt64Array)[i]), quoted: false };
     case Type.Float: {
       const precision = (type as unknown as { precision: number }).precision;
-      if (precision === 1) return { raw: (d, i) => float32Text((d.values as Float32Array)[i] as number), quoted: false };
+      if (precision === 1)
+        return { raw: (d, i) => float32Text((d.values as Float32Array)[i] as number), quoted: false };
       if (precision === 2) return { raw: (d, i) => String((d.values as Float64Array)[i]), quoted: false };
       throw unsupportedColumn(what, column, type);
     }
@@ -86,7 +95,10 @@ function kindOf(type: DataType, what: string, column: string): Kind {
     }
     case Type.Time: {
       const unit = (type as unknown as { unit: number }).unit;
-      return { raw: (d, i) => timeText(BigInt((d.values as Int32Array | BigInt64Array)[i] as number | bigint), unit), quoted: true };
+      return {
+        raw: (d, i) => timeText(BigInt((d.values as Int32Array | BigInt64Array)[i] as number | bigint), unit),
+        quoted: true,
+      };
     }
     case Type.Timestamp: {
       const { unit, timezone } = type as TimestampMicrosecond;
@@ -106,7 +118,8 @@ function kindOf(type: DataType, what: string, column: string): Kind {
           const offsets = d.valueOffsets as Int32Array;
           const items = d.children[0] as Data;
           const parts: string[] = [];
-          for (let j = offsets[i] as number; j < (offsets[i + 1] as number); j++) parts.push(childJson(items, j));
+          for (let j = offsets[i] as number; j < (offsets[i + 1] as number); j++)
+            parts.push(childJson(items, j));
           return `[${parts.join(',')}]`;
         },
         quoted: false,
@@ -171,7 +184,9 @@ export function dateText(days: number): string {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;

@@ -386,7 +386,7 @@ class DecimalBuilder extends BaseBuilder {
     text.writeDecimal128(value, this.scale, this.words, i * 4);
   }
   appendBinary(buf: Buffer, offset: number, length: number): void {
-    // COPY sends numeric columns cast to text (see castForCopy).
+    // COPY sends numeric columns cast to text (see selectExpr).
     this.appendText(buf.toString('latin1', offset, offset + length));
   }
   protected grow(capacity: number): void {

@@ -43,14 +43,19 @@ export interface PgQueryResult {
 /** A session checked out of the pool. */
 export interface PgSession {
   query(text: string, params?: unknown[]): Promise<PgQueryResult>;
-  /** Streams rows (arrays of text values) through a server-side cursor, `fetchRows` at a time. */
-  cursor(text: string, fetchRows: number): Readable;
+  /** Opens a server-side cursor over `text` (rows as arrays of text values). */
+  cursor(text: string): PgCursor;
   /** Streams the raw bytes of `COPY ... TO STDOUT`. */
   copyOut(text: string): Readable;
   /** Asks the server to cancel the running statement (a CancelRequest on a separate socket). */
   cancel(): Promise<void>;
   /** Returns the session to the pool, or closes its connection when `destroy` is true. */
   release(destroy: boolean): void;
+}
+
+export interface PgCursor {
+  /** The next `rows` rows; fewer (or none) once the result is exhausted. Rejects on any error. */
+  read(rows: number): Promise<(string | null)[][]>;
 }
 
 export interface PgPool {
@@ -95,10 +100,13 @@ export function createPgPool(options: PgConnectOptions): PgPool {
             rows: result.rows as (string | null)[][],
           };
         },
-        cursor(text, fetchRows) {
-          return client.query(
-            new QueryStream(text, [], { batchSize: fetchRows, rowMode: 'array', types: rawText }),
-          );
+        cursor(text) {
+          // Only the cursor inside QueryStream is used: its Readable side's destroy waits for a
+          // server reply that never comes once the connection is gone.
+          const stream = new QueryStream(text, [], { rowMode: 'array', types: rawText });
+          client.query(stream);
+          const cursor = stream.cursor as { read(rows: number): Promise<(string | null)[][]> };
+          return { read: (rows) => cursor.read(rows) };
         },
         copyOut(text) {
           return client.query(copyStreams.to(text));

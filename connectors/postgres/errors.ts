@@ -87,7 +87,8 @@ function fromServerError(err: ServerError, scope: ErrorScope): SluiceError {
   for (const key of ['position', 'schema', 'table', 'column', 'routine'] as const) {
     if (err[key]) context[key] = err[key];
   }
-  const named = /"([^"]+)"/.exec(err.message)?.[1];
+  const named =
+    /"([^"]+)"/.exec(err.message)?.[1] ?? /permission denied for \w+ (\S+)/.exec(err.message)?.[1];
   const obj = named === undefined ? '' : ` \`${named}\``;
   const src = `\`${scope.source}\``;
   const make = (code: ErrorCode, message: string, retryable?: boolean) =>

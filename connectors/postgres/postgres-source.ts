@@ -63,8 +63,11 @@ export class PostgresSource implements Source {
     let stream: Readable | undefined;
     let clean = false;
     const onAbort = () => {
+      // Stop the statement and drop the connection: a pending read then fails at once, even if
+      // the server cannot be reached.
       void session?.cancel();
       stream?.destroy(abortError());
+      session?.release(true);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -95,25 +98,30 @@ export class PostgresSource implements Source {
         decoder.end();
         if (decoder.rows > 0) yield toBatch(schema, builders, decoder.rows);
       } else {
-        stream = session.cursor(select, batchRows);
-        let rows = 0;
+        const cursor = session.cursor(select);
         const width = builders.length;
-        for await (const row of stream as AsyncIterable<(string | null)[]>) {
-          let i = 0;
-          try {
-            for (; i < width; i++) {
-              const value = row[i];
-              const builder = builders[i]!;
-              if (value === null || value === undefined) builder.appendNull();
-              else builder.appendText(value);
+        let rows = 0;
+        for (;;) {
+          const fetched = await cursor.read(batchRows);
+          for (const row of fetched) {
+            let i = 0;
+            try {
+              for (; i < width; i++) {
+                const value = row[i];
+                const builder = builders[i]!;
+                if (value === null || value === undefined) builder.appendNull();
+                else builder.appendText(value);
+              }
+            } catch (err) {
+              throw new ColumnDecodeError(i, err);
             }
-          } catch (err) {
-            throw new ColumnDecodeError(i, err);
+            rows++;
           }
-          if (++rows === batchRows) {
+          if (rows === batchRows) {
             rows = 0;
             yield toBatch(schema, builders, batchRows);
           }
+          if (fetched.length < batchRows) break;
         }
         throwIfAborted(signal);
         if (rows > 0) yield toBatch(schema, builders, rows);

@@ -127,7 +127,11 @@ describe('PostgreSQL types', () => {
     expect(micros('ts', 0)).toBe(BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1000n + 678_901n);
     expect(micros('tstz', 0)).toBe(BigInt(Date.UTC(2024, 0, 2, 1, 4, 5)) * 1000n + 678_901n);
     expect(micros('tstz', 2)).toBe(-500_000n);
-    expect([...(row('iv', 0) as Int32Array)]).toEqual([14, 3, ...new Int32Array(new BigInt64Array([14_706_789_000_000n]).buffer)]);
+    expect([...(row('iv', 0) as Int32Array)]).toEqual([
+      14,
+      3,
+      ...new Int32Array(new BigInt64Array([14_706_789_000_000n]).buffer),
+    ]);
     expect(row('u', 0)).toBe('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
     expect(row('jb', 0)).toBe('{"b": {"c": null}}');
     expect(row('ip', 0)).toBe('192.168.0.1/24');

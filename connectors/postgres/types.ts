@@ -215,7 +215,9 @@ export function selectExpr(type: ColumnType, column: string): string {
     return `${column}::text[]`;
   }
   if (type.kind === 'text' && type.pgType === 'inet') return `abbrev(${column})`;
-  return type.kind === 'decimal' || type.kind === 'numeric' || type.kind === 'text' ? `${column}::text` : column;
+  return type.kind === 'decimal' || type.kind === 'numeric' || type.kind === 'text'
+    ? `${column}::text`
+    : column;
 }
 
 /** Parses a one-dimensional array literal (`{a,"b c",NULL}`) into its element texts. */

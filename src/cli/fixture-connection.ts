@@ -11,23 +11,49 @@ import type { Source, SourceSpec } from '../core/source.js';
 export const fixtureConnectionSchema = z
   .strictObject({
     type: z.literal('fixture'),
-    path: z.string().min(1).describe('DuckDB file holding the synthetic dataset; generated on first use when missing.'),
-    rows: z.number().int().positive().default(10_000).describe('Customers to generate (orders: 2×, support tickets: 1×).'),
-    seed: z.number().int().default(42).describe('Seed of the generator: the same seed and rows give the same data.'),
+    path: z
+      .string()
+      .min(1)
+      .describe('DuckDB file holding the synthetic dataset; generated on first use when missing.'),
+    rows: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('Customers to generate (orders: 2×, support tickets: 1×).'),
+    seed: z
+      .number()
+      .int()
+      .default(42)
+      .describe('Seed of the generator: the same seed and rows give the same data.'),
   })
-  .describe('The seeded synthetic dataset (customers, orders, support_tickets), for demos and tests. Never real data.');
+  .describe(
+    'The seeded synthetic dataset (customers, orders, support_tickets), for demos and tests. Never real data.',
+  );
 
 type FixtureConnectionConfig = z.infer<typeof fixtureConnectionSchema>;
 
 const generating = new Map<string, Promise<void>>();
 
 /** Creates the fixture database once per path, even when several sources ask at the same time. */
-async function ensureFixture(path: string, config: FixtureConnectionConfig, ctx: ComponentContext): Promise<void> {
+async function ensureFixture(
+  path: string,
+  config: FixtureConnectionConfig,
+  ctx: ComponentContext,
+): Promise<void> {
   let pending = generating.get(path);
   if (!pending) {
     pending = (async () => {
-      if (await access(path).then(() => true, () => false)) return;
-      ctx.logger.info(`Generating the synthetic fixture (${config.rows.toLocaleString('en-US')} customers, seed ${config.seed}) into ${path} …`);
+      if (
+        await access(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
+      ctx.logger.info(
+        `Generating the synthetic fixture (${config.rows.toLocaleString('en-US')} customers, seed ${config.seed}) into ${path} …`,
+      );
       await writeDuckDBDatabase(path, fixtureTables({ rows: config.rows, seed: config.seed }));
     })();
     generating.set(path, pending);

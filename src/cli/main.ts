@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { EXIT } from '../core/error-codes.js';
 import { createProgram } from './program.js';
 import { renderError } from './render-error.js';
@@ -12,7 +12,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const program = createProgram().exitOverride();
+const program = createProgram();
+const overrideExit = (command: Command): void => {
+  command.exitOverride();
+  for (const sub of command.commands) overrideExit(sub);
+};
+overrideExit(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -13,7 +13,7 @@ export function createProgress(options: { tty: boolean; logger: Logger; write?: 
   const started = Date.now();
   let read = 0;
   let written = 0;
-  let lastDraw = 0;
+  let lastDraw = started;
   let drawn = false;
   const line = () => {
     const seconds = (Date.now() - started) / 1000;

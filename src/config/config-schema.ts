@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Registry } from '../core/registry.js';
-import { IDENTIFIER } from './pipeline-schema.js';
+import { identityConfigSchema } from '../identity/authenticators-config.js';
 import { keyRefSchema } from '../transforms/key-ring.js';
+import { IDENTIFIER } from './pipeline-schema.js';
 
 /**
  * The config file (`sluice.yaml`), owned by the security team: connections and where their
@@ -16,7 +17,8 @@ export function buildConfigSchema(registry: Registry) {
     schemas.length === 1
       ? (schemas[0] as z.ZodObject)
       : z.discriminatedUnion('type', schemas as [z.ZodObject, ...z.ZodObject[]], {
-          error: (iss) => (iss.code === 'invalid_union' ? `Unknown connection type. Registered: ${names}.` : undefined),
+          error: (iss) =>
+            iss.code === 'invalid_union' ? `Unknown connection type. Registered: ${names}.` : undefined,
         });
   return z
     .strictObject({
@@ -25,23 +27,38 @@ export function buildConfigSchema(registry: Registry) {
       plugins: z
         .array(z.string().min(1))
         .default([])
-        .describe('Modules that register connections, outputs and masks (paths relative to this file, or package names).'),
+        .describe(
+          'Modules that register connections, outputs and masks (paths relative to this file, or package names).',
+        ),
       connections: z
         .record(z.string().regex(IDENTIFIER, 'Connection names use letters, digits and `_`.'), connection)
         .default({})
         .describe('Named connections. Credentials are referenced through env vars or files, never inline.'),
       keys: z
-        .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'Key ids use letters, digits, `.`, `_` and `-`.'), keyRefSchema)
+        .record(
+          z.string().regex(/^[A-Za-z0-9_.-]+$/, 'Key ids use letters, digits, `.`, `_` and `-`.'),
+          keyRefSchema,
+        )
         .default({})
-        .describe('Tokenization keys by key id. Masks reference a key id; key material is never written out.'),
+        .describe(
+          'Tokenization keys by key id. Masks reference a key id; key material is never written out.',
+        ),
+      identity: identityConfigSchema
+        .optional()
+        .describe(
+          'How callers are authenticated. Without this section no pipeline runs: no identity, no data.',
+        ),
       audit: z
         .strictObject({
-          path: z.string().default('.sluice/audit.jsonl').describe('The hash-chained audit log (relative to this file).'),
+          path: z
+            .string()
+            .default('.sluice/audit.jsonl')
+            .describe('The hash-chained audit log (relative to this file).'),
         })
         .default({ path: '.sluice/audit.jsonl' })
         .describe('Where audit events are appended.'),
     })
-    .describe('Sluice config: connections, keys, identity and audit (the security team\'s file).');
+    .describe("Sluice config: connections, keys, identity and audit (the security team's file).");
 }
 
 export type ConfigSchema = ReturnType<typeof buildConfigSchema>;

@@ -8,7 +8,11 @@ export const CONFIG_FILE_NAME = 'sluice.yaml';
  * The config file: `--config`, else `SLUICE_CONFIG`, else the nearest `sluice.yaml` in the
  * pipeline's directory or one of its parents.
  */
-export async function findConfig(pipelinePath: string, explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+export async function findConfig(
+  pipelinePath: string,
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const named = explicit ?? env['SLUICE_CONFIG'];
   if (named) return resolve(named);
   let dir = dirname(resolve(pipelinePath));

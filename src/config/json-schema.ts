@@ -6,7 +6,10 @@ import { buildPipelineSchema } from './pipeline-schema.js';
 /** JSON Schemas of the pipeline and config files, generated from the zod schemas of the registry. */
 export function generateJsonSchemas(registry: Registry): { name: string; text: string }[] {
   const make = (schema: z.ZodType, title: string) => {
-    const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as Record<string, unknown>;
+    const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as Record<
+      string,
+      unknown
+    >;
     return `${JSON.stringify({ title, ...json }, null, 2)}\n`;
   };
   return [

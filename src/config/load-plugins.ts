@@ -20,7 +20,11 @@ export interface SluicePlugin {
 const loaded = new WeakMap<Registry, Set<string>>();
 
 /** Loads the plugins a file lists under `plugins:`; each failure is a located config issue. */
-export async function loadPlugins(file: YamlFile, registry: Registry, baseDir: string): Promise<ConfigIssue[]> {
+export async function loadPlugins(
+  file: YamlFile,
+  registry: Registry,
+  baseDir: string,
+): Promise<ConfigIssue[]> {
   const raw = (file.doc.toJS() as { plugins?: unknown } | null)?.plugins;
   if (!Array.isArray(raw)) return [];
   const issues: ConfigIssue[] = [];
@@ -33,7 +37,10 @@ export async function loadPlugins(file: YamlFile, registry: Registry, baseDir: s
     try {
       url = resolvePlugin(specifier, baseDir);
     } catch {
-      issues.push({ ...where, message: `Plugin \`${specifier}\` cannot be found from \`${baseDir}\`. Use a path starting with \`./\` or an installed package name.` });
+      issues.push({
+        ...where,
+        message: `Plugin \`${specifier}\` cannot be found from \`${baseDir}\`. Use a path starting with \`./\` or an installed package name.`,
+      });
       continue;
     }
     if (seen.has(url)) continue;
@@ -41,7 +48,10 @@ export async function loadPlugins(file: YamlFile, registry: Registry, baseDir: s
       const mod = (await import(url)) as { register?: unknown; default?: unknown };
       const register = pickRegister(mod);
       if (!register) {
-        issues.push({ ...where, message: `Plugin \`${specifier}\` does not export a \`register(registry)\` function.` });
+        issues.push({
+          ...where,
+          message: `Plugin \`${specifier}\` does not export a \`register(registry)\` function.`,
+        });
         continue;
       }
       await register(registry);
@@ -54,14 +64,19 @@ export async function loadPlugins(file: YamlFile, registry: Registry, baseDir: s
 }
 
 function resolvePlugin(specifier: string, baseDir: string): string {
-  if (specifier.startsWith('.') || isAbsolute(specifier)) return pathToFileURL(resolve(baseDir, specifier)).href;
+  if (specifier.startsWith('.') || isAbsolute(specifier))
+    return pathToFileURL(resolve(baseDir, specifier)).href;
   return pathToFileURL(createRequire(resolve(baseDir, 'index.js')).resolve(specifier)).href;
 }
 
-function pickRegister(mod: { register?: unknown; default?: unknown }): ((r: Registry) => unknown) | undefined {
+function pickRegister(mod: {
+  register?: unknown;
+  default?: unknown;
+}): ((r: Registry) => unknown) | undefined {
   if (typeof mod.register === 'function') return mod.register as (r: Registry) => unknown;
   if (typeof mod.default === 'function') return mod.default as (r: Registry) => unknown;
   const inner = mod.default as { register?: unknown } | undefined;
-  if (inner && typeof inner.register === 'function') return inner.register.bind(inner) as (r: Registry) => unknown;
+  if (inner && typeof inner.register === 'function')
+    return inner.register.bind(inner) as (r: Registry) => unknown;
   return undefined;
 }

@@ -1,10 +1,17 @@
 import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
 import { buildConfigSchema, type SluiceConfig } from './config-schema.js';
 import { findConfig } from './find-config.js';
 import { loadPlugins } from './load-plugins.js';
-import { buildMaskSchema, buildPipelineSchema, type PipelineConfig, type SourceConfig, sourceSchema } from './pipeline-schema.js';
+import {
+  buildMaskSchema,
+  buildPipelineSchema,
+  type PipelineConfig,
+  type SourceConfig,
+  sourceSchema,
+} from './pipeline-schema.js';
 import { validateYaml } from './validate-yaml.js';
 import { locate, readYamlFile, type YamlFile } from './yaml-file.js';
 
@@ -74,8 +81,10 @@ export async function loadProjectParts(
 
   const issues: ConfigIssue[] = [];
   // Plugins first: they add masks, outputs and connection types the schemas are built from.
-  if (configFile.syntaxIssues.length === 0) issues.push(...(await loadPlugins(configFile, options.registry, configDir)));
-  if (pipelineFile.syntaxIssues.length === 0) issues.push(...(await loadPlugins(pipelineFile, options.registry, pipelineDir)));
+  if (configFile.syntaxIssues.length === 0)
+    issues.push(...(await loadPlugins(configFile, options.registry, configDir)));
+  if (pipelineFile.syntaxIssues.length === 0)
+    issues.push(...(await loadPlugins(pipelineFile, options.registry, pipelineDir)));
 
   const config = validateYaml(configFile, buildConfigSchema(options.registry), env);
   const pipeline = validateYaml(pipelineFile, buildPipelineSchema(options.registry), env);
@@ -89,17 +98,24 @@ export async function loadProjectParts(
     return { issues, partial: { ...files, ...salvage(pipeline.raw, config.value, options.registry) } };
   }
   const value = pipeline.value as Project['pipeline'];
-  return { issues, project: { ...files, pipeline: value, sources: value.sources, transforms: value.transforms } };
+  return {
+    issues,
+    project: { ...files, pipeline: value, sources: value.sources, transforms: value.transforms },
+  };
 }
 
 /** The sources and masks of an invalid pipeline that are valid on their own. */
-function salvage(raw: unknown, config: SluiceConfig, registry: Registry): Pick<PartialProject, 'sources' | 'transforms'> {
+function salvage(
+  raw: unknown,
+  config: SluiceConfig,
+  registry: Registry,
+): Pick<PartialProject, 'sources' | 'transforms'> {
   const sources: Record<string, SourceConfig> = {};
   const transforms: Record<string, Record<string, MaskConfig>> = {};
   const pipeline = (raw ?? {}) as { sources?: unknown; transforms?: unknown };
   for (const [name, spec] of entries(pipeline.sources)) {
-    const parsed = sourceSchema.safeParse(spec);
-    if (parsed.success && parsed.data.connection in config.connections) sources[name] = parsed.data;
+    const parsed = parseWithoutBadKeys(sourceSchema, spec);
+    if (parsed && parsed.connection in config.connections) sources[name] = parsed;
   }
   const maskSchema = buildMaskSchema(registry);
   for (const [name, columns] of entries(pipeline.transforms)) {
@@ -115,12 +131,31 @@ function salvage(raw: unknown, config: SluiceConfig, registry: Registry): Pick<P
   return { sources, transforms };
 }
 
+/** Parses `value`; when that fails, once more without the keys the problems are about. */
+function parseWithoutBadKeys<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  const first = schema.safeParse(value);
+  if (first.success) return first.data;
+  if (value === null || typeof value !== 'object') return undefined;
+  const bad = new Set<string>();
+  for (const issue of first.error.issues) {
+    if (issue.code === 'unrecognized_keys' && issue.path.length === 0) for (const k of issue.keys) bad.add(k);
+    else if (typeof issue.path[0] === 'string') bad.add(issue.path[0]);
+  }
+  const second = schema.safeParse(Object.fromEntries(Object.entries(value).filter(([k]) => !bad.has(k))));
+  return second.success ? second.data : undefined;
+}
+
 function entries(value: unknown): [string, unknown][] {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
 }
 
 /** Checks that need both files: names that must refer to something defined elsewhere. */
-function crossCheck(p: Project['pipeline'], file: YamlFile, config: SluiceConfig, configFile: YamlFile): ConfigIssue[] {
+function crossCheck(
+  p: Project['pipeline'],
+  file: YamlFile,
+  config: SluiceConfig,
+  configFile: YamlFile,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const at = (path: (string | number)[], message: string, key?: string): ConfigIssue => ({
     file: file.path,
@@ -142,7 +177,13 @@ function crossCheck(p: Project['pipeline'], file: YamlFile, config: SluiceConfig
   }
   for (const [sourceName, columns] of Object.entries(p.transforms)) {
     if (!sources.includes(sourceName)) {
-      issues.push(at(['transforms', sourceName], `Transforms name source \`${sourceName}\`, which is not defined.${suggest(sourceName, sources)} Sources: ${list(sources)}.`, sourceName));
+      issues.push(
+        at(
+          ['transforms', sourceName],
+          `Transforms name source \`${sourceName}\`, which is not defined.${suggest(sourceName, sources)} Sources: ${list(sources)}.`,
+          sourceName,
+        ),
+      );
       continue;
     }
     for (const [column, mask] of Object.entries(columns)) {
@@ -158,13 +199,25 @@ function crossCheck(p: Project['pipeline'], file: YamlFile, config: SluiceConfig
   }
   p.outputs.forEach((output, i) => {
     if (output.source !== undefined && !sources.includes(output.source)) {
-      issues.push(at(['outputs', i, 'source'], `Output source \`${output.source}\` is not defined.${suggest(output.source, sources)} Sources: ${list(sources)}.`));
+      issues.push(
+        at(
+          ['outputs', i, 'source'],
+          `Output source \`${output.source}\` is not defined.${suggest(output.source, sources)} Sources: ${list(sources)}.`,
+        ),
+      );
     }
     if (p.select === undefined && output.source === undefined && sources.length > 1) {
-      issues.push(at(['outputs', i], `This pipeline has ${sources.length} sources and no \`select\`: name the source this output writes with \`source:\`, or add a \`select\`.`));
+      issues.push(
+        at(
+          ['outputs', i],
+          `This pipeline has ${sources.length} sources and no \`select\`: name the source this output writes with \`source:\`, or add a \`select\`.`,
+        ),
+      );
     }
     if (p.select !== undefined && output.source !== undefined) {
-      issues.push(at(['outputs', i, 'source'], 'With a `select`, every output writes its result: remove `source:`.'));
+      issues.push(
+        at(['outputs', i, 'source'], 'With a `select`, every output writes its result: remove `source:`.'),
+      );
     }
   });
   return issues;
@@ -195,7 +248,11 @@ function editDistance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       prev = tmp;
     }
   }

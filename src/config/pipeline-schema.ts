@@ -3,14 +3,26 @@ import type { Registry } from '../core/registry.js';
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const identifier = (what: string) =>
-  z.string().regex(IDENTIFIER, `${what} must start with a letter or \`_\` and contain only letters, digits and \`_\`.`);
+  z
+    .string()
+    .regex(
+      IDENTIFIER,
+      `${what} must start with a letter or \`_\` and contain only letters, digits and \`_\`.`,
+    );
 
 export const DEFAULT_BATCH_ROWS = 65_536;
 
 export const sourceSchema = z
   .strictObject({
-    connection: z.string().min(1).describe('Name of a connection defined in the config file (the security team\'s file).'),
-    query: z.string().min(1).optional().describe('SQL that returns the rows of this source. Exclusive with `table`.'),
+    connection: z
+      .string()
+      .min(1)
+      .describe("Name of a connection defined in the config file (the security team's file)."),
+    query: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('SQL that returns the rows of this source. Exclusive with `table`.'),
     table: z
       .string()
       .min(1)
@@ -34,7 +46,11 @@ export const sourceSchema = z
       ctx.addIssue({ code: 'custom', message: 'Give exactly one of `query` or `table`.', path: [] });
     }
     if (s.columns !== undefined && s.table === undefined) {
-      ctx.addIssue({ code: 'custom', message: '`columns` can only be used with `table`.', path: ['columns'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: '`columns` can only be used with `table`.',
+        path: ['columns'],
+      });
     }
   })
   .describe('Where the rows of one source come from.');
@@ -42,13 +58,20 @@ export const sourceSchema = z
 function union<T extends z.ZodObject>(key: string, schemas: T[], what: string, names: string[]) {
   const message = `Unknown ${what}. Registered: ${names.map((n) => `\`${n}\``).join(', ')}. A plugin listed under \`plugins:\` can add more.`;
   if (schemas.length === 1) return schemas[0] as T;
-  return z.discriminatedUnion(key, schemas as [T, ...T[]], { error: (iss) => (iss.code === 'invalid_union' ? message : undefined) });
+  return z.discriminatedUnion(key, schemas as [T, ...T[]], {
+    error: (iss) => (iss.code === 'invalid_union' ? message : undefined),
+  });
 }
 
 /** One column's mask: a union over the registered masks, tagged by `mask`. */
 export function buildMaskSchema(registry: Registry) {
   const masks = registry.list('mask');
-  return union('mask', masks.map((m) => m.configSchema), 'mask', masks.map((m) => m.type));
+  return union(
+    'mask',
+    masks.map((m) => m.configSchema),
+    'mask',
+    masks.map((m) => m.type),
+  );
 }
 
 /** The pipeline schema, generated from the registry's masks and output formats. */
@@ -61,7 +84,9 @@ export function buildPipelineSchema(registry: Registry) {
       o.configSchema.extend({
         source: identifier('A source name')
           .optional()
-          .describe('Which source feeds this output when the pipeline has no `select`. Required with several sources.'),
+          .describe(
+            'Which source feeds this output when the pipeline has no `select`. Required with several sources.',
+          ),
       }),
     ),
     'output format',
@@ -76,12 +101,17 @@ export function buildPipelineSchema(registry: Registry) {
         .regex(/^[a-z0-9][a-z0-9._-]*$/, 'Use lowercase letters, digits, `.`, `_` and `-`.')
         .describe('Name of the training set this pipeline builds.'),
       description: z.string().optional().describe('What the dataset is for.'),
-      purpose: z.string().min(1).describe('Why the data is extracted (e.g. `model-training`); the policy authorizes per purpose.'),
+      purpose: z
+        .string()
+        .min(1)
+        .describe('Why the data is extracted (e.g. `model-training`); the policy authorizes per purpose.'),
       owner: z.string().optional().describe('Team or person responsible for the dataset.'),
       plugins: z
         .array(z.string().min(1))
         .default([])
-        .describe('Modules that register their own connections, outputs and masks (paths relative to this file, or package names).'),
+        .describe(
+          'Modules that register their own connections, outputs and masks (paths relative to this file, or package names).',
+        ),
       sources: z
         .record(identifier('A source name'), sourceSchema)
         .refine((r) => Object.keys(r).length > 0, 'Define at least one source.')
@@ -90,11 +120,22 @@ export function buildPipelineSchema(registry: Registry) {
         .record(identifier('A source name'), z.record(z.string().min(1), maskSchema))
         .default({})
         .describe('Masks per source, per column: `transforms.<source>.<column>: { mask: …, … }`.'),
-      select: z.string().min(1).optional().describe('Optional SQL over the masked sources (embedded DuckDB); its result is written to the outputs.'),
+      select: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'Optional SQL over the masked sources (embedded DuckDB); its result is written to the outputs.',
+        ),
       outputs: z.array(outputSchema).min(1).describe('Where the dataset is written.'),
       manifest: z
         .strictObject({
-          path: z.string().optional().describe('Where the usage manifest is written (default: `manifest.json` beside the first output).'),
+          path: z
+            .string()
+            .optional()
+            .describe(
+              'Where the usage manifest is written (default: `manifest.json` beside the first output).',
+            ),
         })
         .default({})
         .describe('The usage manifest written beside the dataset.'),

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const secretRefSchema = z
   .union([
     z.strictObject({ env: z.string().min(1).describe('Environment variable that holds the value.') }),
-    z.strictObject({ file: z.string().min(1).describe('File that holds the value (relative to the config file).') }),
+    z.strictObject({
+      file: z.string().min(1).describe('File that holds the value (relative to the config file).'),
+    }),
   ])
   .describe('A credential reference: `{ env: VAR }` or `{ file: path }`. Secrets are never written inline.');

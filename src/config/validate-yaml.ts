@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { ConfigIssue } from '../core/errors.js';
-import { interpolateEnv, type InterpolationProblem } from './interpolate-env.js';
-import { zodIssuesToConfigIssues } from './zod-issues.js';
+import { type InterpolationProblem, interpolateEnv } from './interpolate-env.js';
 import { formatPath, locate, type YamlFile } from './yaml-file.js';
+import { zodIssuesToConfigIssues } from './zod-issues.js';
 
 /** Interpolates `${VAR}` and validates a parsed YAML file; returns the value or all problems. */
 export function validateYaml<S extends z.ZodType>(

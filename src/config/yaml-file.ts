@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { ConfigIssue } from '../core/errors.js';
 import { SluiceError } from '../core/errors.js';
 
@@ -25,7 +25,9 @@ export async function readYamlFile(path: string, what: string): Promise<YamlFile
     const code = (cause as NodeJS.ErrnoException).code;
     throw new SluiceError(
       'CONFIG_NOT_FOUND',
-      code === 'ENOENT' ? `${what} \`${path}\` does not exist.` : `${what} \`${path}\` cannot be read (${code}).`,
+      code === 'ENOENT'
+        ? `${what} \`${path}\` does not exist.`
+        : `${what} \`${path}\` cannot be read (${code}).`,
       { context: { path }, cause },
     );
   }
@@ -34,7 +36,7 @@ export async function readYamlFile(path: string, what: string): Promise<YamlFile
 
 export function parseYamlText(path: string, text: string): YamlFile {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const syntaxIssues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((e) => {
     const pos = e.linePos?.[0];
     return {
@@ -71,7 +73,9 @@ export function locate(file: YamlFile, path: YamlPath, key?: string): { line?: n
 
 function child(node: unknown, segment: string | number): { key?: unknown; value: unknown } | undefined {
   if (isMap(node)) {
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+    const pair = node.items.find(
+      (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+    );
     return pair ? { key: pair.key, value: pair.value ?? pair.key } : undefined;
   }
   if (isSeq(node) && typeof segment === 'number') {
@@ -86,7 +90,5 @@ function rangeStart(node: unknown): number | undefined {
 }
 
 export function formatPath(path: YamlPath): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }

@@ -18,7 +18,12 @@ export function zodIssuesToConfigIssues(file: YamlFile, issues: readonly z.core.
       }
       continue;
     }
-    out.push({ file: file.path, ...locate(file, path), path: formatPath(path), message: describeIssue(issue) });
+    out.push({
+      file: file.path,
+      ...locate(file, path),
+      path: formatPath(path),
+      message: describeIssue(issue),
+    });
   }
   return out;
 }

@@ -57,7 +57,10 @@ export class ConfigError extends SluiceError {
   constructor(issues: ConfigIssue[], options: SluiceErrorOptions = {}) {
     // In file order, so the report reads top to bottom like the files.
     const sorted = [...issues].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
-    super('CONFIG_INVALID', formatIssues(sorted), { ...options, context: { ...options.context, issues: sorted } });
+    super('CONFIG_INVALID', formatIssues(sorted), {
+      ...options,
+      context: { ...options.context, issues: sorted },
+    });
     this.name = 'ConfigError';
     this.issues = sorted;
   }

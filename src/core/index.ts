@@ -12,5 +12,5 @@ export * from './registry.js';
 export * from './secrets.js';
 export * from './sink.js';
 export * from './source.js';
-export * from './transform.js';
 export * from './sql-engine.js';
+export * from './transform.js';

@@ -37,7 +37,10 @@ export class Registry {
 
   sqlEngine(): SqlEngineFactory {
     if (!this.#sqlEngine) {
-      throw new SluiceError('UNKNOWN_COMPONENT', 'No SQL engine is registered, so `select:` cannot run. Register one with `registry.setSqlEngine(...)`.');
+      throw new SluiceError(
+        'UNKNOWN_COMPONENT',
+        'No SQL engine is registered, so `select:` cannot run. Register one with `registry.setSqlEngine(...)`.',
+      );
     }
     return this.#sqlEngine;
   }

@@ -5,7 +5,12 @@ import type { RecordBatch, Schema } from 'apache-arrow';
  * loaded tables on disk (not in memory) and streams the result.
  */
 export interface SqlEngine {
-  load(table: string, schema: Schema, batches: AsyncIterable<RecordBatch>, signal: AbortSignal): Promise<void>;
+  load(
+    table: string,
+    schema: Schema,
+    batches: AsyncIterable<RecordBatch>,
+    signal: AbortSignal,
+  ): Promise<void>;
   describe(sql: string): Promise<Schema>;
   query(sql: string, batchRows: number, signal: AbortSignal): AsyncIterable<RecordBatch>;
   close(): Promise<void>;

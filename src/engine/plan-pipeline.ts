@@ -1,15 +1,20 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Schema } from 'apache-arrow';
-import type { ConfigIssue } from '../core/errors.js';
-import { ConfigError, SluiceError } from '../core/errors.js';
+import type { OutputConfig, PartialProject, Project } from '../config/load-project.js';
+import { formatPath, locate } from '../config/yaml-file.js';
 import type { AnyOutputDefinition } from '../core/component-definition.js';
 import type { ComponentContext } from '../core/context.js';
+import type { ConfigIssue } from '../core/errors.js';
+import { ConfigError, SluiceError } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
 import type { Source, SourceSpec } from '../core/source.js';
 import type { SqlEngine } from '../core/sql-engine.js';
-import type { OutputConfig, PartialProject, Project } from '../config/load-project.js';
-import { formatPath, locate } from '../config/yaml-file.js';
-import { type ColumnMaskPlan, createColumnMasks, validateColumnMasks, type ColumnMasks } from '../transforms/column-masks.js';
+import {
+  type ColumnMaskPlan,
+  type ColumnMasks,
+  createColumnMasks,
+  validateColumnMasks,
+} from '../transforms/column-masks.js';
 
 export interface PlannedSource {
   name: string;
@@ -55,24 +60,33 @@ export async function planSources(
   for (const [name, spec] of Object.entries(project.sources)) {
     const connection = project.config.connections[spec.connection] as { type: string };
     const definition = registry.get('connection', connection.type);
-    const source = definition.createSource(connection, stripUndefined({ name, ...spec }) as SourceSpec, contexts.connection);
+    const source = definition.createSource(
+      connection,
+      stripUndefined({ name, ...spec }) as SourceSpec,
+      contexts.connection,
+    );
     let rawSchema: Schema;
     try {
       rawSchema = await source.describe(signal);
     } catch (err) {
       await source.close().catch(() => undefined);
-      if (err instanceof SluiceError && (err.code === 'QUERY_INVALID' || err.code === 'SCHEMA_MISMATCH' || err.code === 'CONFIG_NOT_FOUND')) {
+      if (
+        err instanceof SluiceError &&
+        (err.code === 'QUERY_INVALID' || err.code === 'SCHEMA_MISMATCH' || err.code === 'CONFIG_NOT_FOUND')
+      ) {
         issues.push(at(['sources', name, spec.query === undefined ? 'table' : 'query'], err.message));
         continue;
       }
       throw err;
     }
-    const plans: ColumnMaskPlan[] = Object.entries(project.transforms[name] ?? {}).map(([column, config]) => ({
-      column,
-      definition: registry.get('mask', config.mask),
-      config,
-      origin: 'pipeline' as const,
-    }));
+    const plans: ColumnMaskPlan[] = Object.entries(project.transforms[name] ?? {}).map(
+      ([column, config]) => ({
+        column,
+        definition: registry.get('mask', config.mask),
+        config,
+        origin: 'pipeline' as const,
+      }),
+    );
     const problems = validateColumnMasks(name, rawSchema, plans);
     for (const problem of problems) issues.push(at(['transforms', name, problem.column], problem.message));
     if (problems.length > 0) {
@@ -130,7 +144,12 @@ export async function planPipeline(
       select = { sql: pipeline.select, schema: await engine.describe(pipeline.select) };
     } catch (err) {
       if (!(err instanceof SluiceError) || err.code !== 'QUERY_INVALID') throw err;
-      issues.push(at(['select'], `${err.message} Tables available to \`select\`: ${sources.map((s) => `\`${s.name}\``).join(', ')}.`));
+      issues.push(
+        at(
+          ['select'],
+          `${err.message} Tables available to \`select\`: ${sources.map((s) => `\`${s.name}\``).join(', ')}.`,
+        ),
+      );
     }
   }
 
@@ -144,7 +163,10 @@ export async function planPipeline(
     ? resolve(project.pipelineDir, pipeline.manifest.path)
     : join(dirname(outputs[0]?.path ?? project.pipelineDir), 'manifest.json');
   for (const [i, o] of outputs.entries()) {
-    if (o.path === manifestPath) issues.push(at(['outputs', i, 'path'], 'This output would overwrite the manifest. Choose another path.'));
+    if (o.path === manifestPath)
+      issues.push(
+        at(['outputs', i, 'path'], 'This output would overwrite the manifest. Choose another path.'),
+      );
   }
 
   if (issues.length > 0) {

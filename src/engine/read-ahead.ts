@@ -5,7 +5,11 @@ import { throwIfAborted } from '../core/errors.js';
  * buffer is bounded: when it is full the producer is not pulled again until the consumer takes
  * an item. Stopping early (break, throw, abort) returns the source iterator, closing it.
  */
-export async function* readAhead<T>(source: AsyncIterable<T>, capacity: number, signal: AbortSignal): AsyncGenerator<T> {
+export async function* readAhead<T>(
+  source: AsyncIterable<T>,
+  capacity: number,
+  signal: AbortSignal,
+): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
   const pending: Promise<IteratorResult<T>>[] = [];
   let done = false;

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { STAGED_SUFFIX, removeQuietly } from '../core/atomic-file.js';
+import { removeQuietly, STAGED_SUFFIX } from '../core/atomic-file.js';
 import { SluiceError } from '../core/errors.js';
 
 /**
@@ -8,7 +8,10 @@ import { SluiceError } from '../core/errors.js';
  * left by a process that no longer exists (killed with SIGKILL, power loss) is taken over, and
  * the staged `.partial` files that run left behind are removed.
  */
-export async function acquireRunLock(manifestPath: string, stagedDirs: string[]): Promise<() => Promise<void>> {
+export async function acquireRunLock(
+  manifestPath: string,
+  stagedDirs: string[],
+): Promise<() => Promise<void>> {
   const lockPath = join(dirname(manifestPath), `.${basename(manifestPath)}.lock`);
   await mkdir(dirname(lockPath), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -47,7 +50,9 @@ async function removeStaleStaged(dirs: string[]): Promise<void> {
   for (const dir of new Set(dirs)) {
     const names = await readdir(dir).catch(() => [] as string[]);
     await Promise.all(
-      names.filter((n) => n.startsWith('.') && n.endsWith(STAGED_SUFFIX)).map((n) => rm(join(dir, n), { force: true, recursive: true })),
+      names
+        .filter((n) => n.startsWith('.') && n.endsWith(STAGED_SUFFIX))
+        .map((n) => rm(join(dir, n), { force: true, recursive: true })),
     );
   }
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { hostname, tmpdir, userInfo } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { RecordBatch, Schema } from 'apache-arrow';
+import { loadProjectParts, type Project } from '../config/load-project.js';
 import { batchBytes, schemaColumns } from '../core/arrow-util.js';
 import { removeQuietly, writeFileAtomic } from '../core/atomic-file.js';
 import type { ComponentContext } from '../core/context.js';
@@ -13,12 +14,20 @@ import type { Registry } from '../core/registry.js';
 import { createSecretResolver } from '../core/secrets.js';
 import type { Sink, StagedFile } from '../core/sink.js';
 import type { SqlEngine } from '../core/sql-engine.js';
-import { loadProjectParts, type Project } from '../config/load-project.js';
 import { ManifestBuilder } from '../evidence/manifest/manifest-builder.js';
+import { createAuthenticators } from '../identity/create-authenticators.js';
+import { identityFacts } from '../identity/identity.js';
+import { resolveIdentity } from '../identity/resolve-identity.js';
 import { createKeyRing } from '../transforms/key-ring.js';
 import { SLUICE_VERSION } from '../version.js';
 import { fileDigest } from './file-digest.js';
-import { type Plan, type PlannedOutput, type PlannedSource, planPipeline, planSources } from './plan-pipeline.js';
+import {
+  type Plan,
+  type PlannedOutput,
+  type PlannedSource,
+  planPipeline,
+  planSources,
+} from './plan-pipeline.js';
 import { readAhead } from './read-ahead.js';
 import { acquireRunLock } from './run-lock.js';
 
@@ -34,8 +43,10 @@ export interface RunPipelineOptions {
   env?: NodeJS.ProcessEnv | undefined;
   /** Receives every event of the run (progress, evidence). */
   onEvent?: EventListener | undefined;
-  /** The identity the run is attributed to; default: the local OS user, unverified. */
+  /** The identity the run is attributed to; default: resolved by the config's authenticators. */
   identity?: IdentityFacts | undefined;
+  /** File holding the caller's credential (else `SLUICE_TOKEN`, else the config's default). */
+  tokenFile?: string | undefined;
   /** Batches read ahead of the writers per stream. */
   readAheadBatches?: number | undefined;
 }
@@ -49,11 +60,36 @@ export interface RunResult {
 }
 
 export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
 }
 
-export function localIdentity(): IdentityFacts {
-  return { subject: userInfo().username, issuer: 'local', method: 'local', groups: [], verified: false };
+/**
+ * Who is running: authenticated by the config's `identity.authenticators`. Fails closed: a config
+ * without authenticators, or a credential that does not verify, gets no data.
+ */
+export async function authenticate(project: Project, options: RunPipelineOptions): Promise<IdentityFacts> {
+  if (options.identity) return options.identity;
+  const identity = project.config.identity;
+  if (!identity) {
+    throw new SluiceError(
+      'AUTH_FAILED',
+      `The config file \`${project.configFile.path}\` defines no \`identity.authenticators\`, so no caller can be authenticated. Add an authenticator (\`oidc\`, \`token\`, or \`local\` for demos).`,
+      { context: { reason: 'no_authenticator' } },
+    );
+  }
+  const authenticators = createAuthenticators(identity, { baseDir: project.configDir });
+  const resolved = await resolveIdentity({
+    authenticators,
+    env: options.env ?? process.env,
+    baseDir: project.configDir,
+    ...(options.tokenFile === undefined ? {} : { tokenFile: options.tokenFile }),
+    ...(identity.default_credential === undefined ? {} : { defaultCredential: identity.default_credential }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  return identityFacts(resolved);
 }
 
 /** Everything a run needs that does not depend on which command started it. */
@@ -67,7 +103,12 @@ export interface RunEnvironment {
 
 export async function prepareRun(options: RunPipelineOptions, runId: string): Promise<RunEnvironment> {
   const env = options.env ?? process.env;
-  const loaded = await loadProjectParts({ pipelinePath: options.pipeline, configPath: options.config, registry: options.registry, env });
+  const loaded = await loadProjectParts({
+    pipelinePath: options.pipeline,
+    configPath: options.config,
+    registry: options.registry,
+    env,
+  });
   const known = loaded.project ?? loaded.partial;
   if (!known) throw new ConfigError(loaded.issues);
   const events = new EventBus(runId);
@@ -78,11 +119,19 @@ export async function prepareRun(options: RunPipelineOptions, runId: string): Pr
   const secrets = createSecretResolver(known.configDir, env);
   const keys = createKeyRing(known.config.keys, secrets);
   const base = { runId, events, logger, secrets, keys, tempDir };
-  const contexts = { connection: { ...base, baseDir: known.configDir }, pipeline: { ...base, baseDir: known.pipelineDir } };
+  const contexts = {
+    connection: { ...base, baseDir: known.configDir },
+    pipeline: { ...base, baseDir: known.pipelineDir },
+  };
   if (!loaded.project) {
     // Keep validating what is valid on its own, so every problem is reported in one pass.
     try {
-      const more = await planSources(known, options.registry, contexts, options.signal ?? new AbortController().signal);
+      const more = await planSources(
+        known,
+        options.registry,
+        contexts,
+        options.signal ?? new AbortController().signal,
+      );
       await Promise.all(more.sources.map((s) => s.source.close().catch(() => undefined)));
       throw new ConfigError([...loaded.issues, ...more.issues]);
     } finally {
@@ -116,9 +165,15 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   let releaseLock: (() => Promise<void>) | undefined;
   let rowsWritten = 0;
   try {
-    if (project.pipeline.select !== undefined) engine = await options.registry.sqlEngine()({ dir: join(run.tempDir, 'engine') });
+    // No identity, no data: authenticate before any connection is opened.
+    const identity = await authenticate(project, options);
+    if (project.pipeline.select !== undefined)
+      engine = await options.registry.sqlEngine()({ dir: join(run.tempDir, 'engine') });
     plan = await planPipeline(project, options.registry, contexts, engine, signal);
-    releaseLock = await acquireRunLock(plan.manifestPath, [...plan.outputs.map((o) => dirname(o.path)), dirname(plan.manifestPath)]);
+    releaseLock = await acquireRunLock(plan.manifestPath, [
+      ...plan.outputs.map((o) => dirname(o.path)),
+      dirname(plan.manifestPath),
+    ]);
     events.emit({
       type: 'run_started',
       pipeline: {
@@ -128,7 +183,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         purpose: project.pipeline.purpose,
         ...(project.pipeline.owner === undefined ? {} : { owner: project.pipeline.owner }),
       },
-      identity: options.identity ?? localIdentity(),
+      identity,
       sluice_version: SLUICE_VERSION,
       host: hostname(),
     });
@@ -158,13 +213,31 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     });
     const manifest = manifestBuilder.build(dirname(plan.manifestPath), new Date());
     await writeFileAtomic(plan.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, runId);
-    events.emit({ type: 'run_finished', status: 'succeeded', duration_ms: Date.now() - started, rows_written: rowsWritten });
-    return { status: 'succeeded', run_id: runId, outputs, manifest: plan.manifestPath, duration_ms: Date.now() - started };
+    events.emit({
+      type: 'run_finished',
+      status: 'succeeded',
+      duration_ms: Date.now() - started,
+      rows_written: rowsWritten,
+    });
+    return {
+      status: 'succeeded',
+      run_id: runId,
+      outputs,
+      manifest: plan.manifestPath,
+      duration_ms: Date.now() - started,
+    };
   } catch (err) {
-    const error = signal.aborted ? new SluiceError('CANCELLED', 'The run was interrupted; no output was committed.', { cause: err }) : toSluiceError(err);
+    const error = signal.aborted
+      ? new SluiceError('CANCELLED', 'The run was interrupted; no output was committed.', { cause: err })
+      : toSluiceError(err);
     await Promise.all(sinks.map((s) => s.abort().catch(() => undefined)));
     events.emit({ type: 'error', code: error.code, message: error.message });
-    events.emit({ type: 'run_finished', status: error.code === 'CANCELLED' ? 'cancelled' : 'failed', duration_ms: Date.now() - started, rows_written: 0 });
+    events.emit({
+      type: 'run_finished',
+      status: error.code === 'CANCELLED' ? 'cancelled' : 'failed',
+      duration_ms: Date.now() - started,
+      rows_written: 0,
+    });
     throw error;
   } finally {
     await Promise.all((plan?.sources ?? []).map((s) => s.source.close().catch(() => undefined)));
@@ -186,9 +259,19 @@ function streamSchema(plan: Plan, output: PlannedOutput): Schema {
 }
 
 /** Extracts each source through its masks, counting what flows, and emits the evidence events. */
-async function* extract(source: PlannedSource, events: EventBus, signal: AbortSignal): AsyncGenerator<RecordBatch> {
+async function* extract(
+  source: PlannedSource,
+  events: EventBus,
+  signal: AbortSignal,
+): AsyncGenerator<RecordBatch> {
   const started = Date.now();
-  events.emit({ type: 'source_opened', source: source.name, connection: source.connection, connection_type: source.connectionType, query: source.source.query });
+  events.emit({
+    type: 'source_opened',
+    source: source.name,
+    connection: source.connection,
+    connection_type: source.connectionType,
+    query: source.source.query,
+  });
   events.emit({ type: 'source_schema', source: source.name, columns: schemaColumns(source.rawSchema) });
   let rows = 0;
   let bytes = 0;
@@ -224,25 +307,38 @@ async function writeOutputs(
 ): Promise<StagedFile[][]> {
   const groups: { schema: Schema; stream: () => AsyncIterable<RecordBatch>; outputs: number[] }[] = [];
   if (plan.select && engine) {
-    for (const source of plan.sources) await engine.load(source.name, source.schema, extract(source, events, signal), signal);
+    for (const source of plan.sources)
+      await engine.load(source.name, source.schema, extract(source, events, signal), signal);
     const select = plan.select;
     events.emit({ type: 'select_executed', query: select.sql, columns: schemaColumns(select.schema) });
     const batchRows = Math.max(...plan.sources.map((s) => s.batchRows));
-    groups.push({ schema: select.schema, stream: () => engine.query(select.sql, batchRows, signal), outputs: plan.outputs.map((_, i) => i) });
+    groups.push({
+      schema: select.schema,
+      stream: () => engine.query(select.sql, batchRows, signal),
+      outputs: plan.outputs.map((_, i) => i),
+    });
   } else {
     for (const source of plan.sources) {
-      const outputs = plan.outputs.flatMap((o, i) => ((o.config.source ?? plan.sources[0]?.name) === source.name ? [i] : []));
-      if (outputs.length > 0) groups.push({ schema: source.schema, stream: () => extract(source, events, signal), outputs });
+      const outputs = plan.outputs.flatMap((o, i) =>
+        (o.config.source ?? plan.sources[0]?.name) === source.name ? [i] : [],
+      );
+      if (outputs.length > 0)
+        groups.push({ schema: source.schema, stream: () => extract(source, events, signal), outputs });
     }
   }
   const staged: StagedFile[][] = plan.outputs.map(() => []);
   for (const group of groups) {
-    const targets = group.outputs.map((i) => ({ index: i, sink: sinks[i] as Sink, name: (plan.outputs[i] as PlannedOutput).name }));
+    const targets = group.outputs.map((i) => ({
+      index: i,
+      sink: sinks[i] as Sink,
+      name: (plan.outputs[i] as PlannedOutput).name,
+    }));
     for (const t of targets) await t.sink.open(group.schema, signal);
     for await (const batch of readAhead(group.stream(), readAheadBatches, signal)) {
       await Promise.all(targets.map((t) => t.sink.write(batch, signal)));
       const size = batchBytes(batch);
-      for (const t of targets) events.emit({ type: 'rows_sent', output: t.name, rows: batch.numRows, bytes: size });
+      for (const t of targets)
+        events.emit({ type: 'rows_sent', output: t.name, rows: batch.numRows, bytes: size });
     }
     for (const t of targets) staged[t.index] = await t.sink.finish(signal);
   }

@@ -25,7 +25,8 @@ export async function validatePipeline(options: RunPipelineOptions): Promise<Val
   const run = await prepareRun(options, newRunId());
   let engine: SqlEngine | undefined;
   try {
-    if (run.project.pipeline.select !== undefined) engine = await options.registry.sqlEngine()({ dir: join(run.tempDir, 'engine') });
+    if (run.project.pipeline.select !== undefined)
+      engine = await options.registry.sqlEngine()({ dir: join(run.tempDir, 'engine') });
     const plan = await planPipeline(run.project, options.registry, run.contexts, engine, signal);
     await Promise.all(plan.sources.map((s) => s.source.close()));
     return {

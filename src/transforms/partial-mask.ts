@@ -83,7 +83,8 @@ function countCodePoints(bytes: Uint8Array, start: number, end: number): number 
   return n;
 }
 
-interface Plan {
+/** What `partialData` keeps and hides, resolved from a `PartialConfig`. */
+export interface PartialPlan {
   keepFirst: number;
   keepLast: number;
   email: boolean;
@@ -91,7 +92,7 @@ interface Plan {
 }
 
 /** Masks one chunk. Exported for benchmarks and tests; use the mask definition otherwise. */
-export function partialData(data: Data, plan: Plan): Data {
+export function partialData(data: Data, plan: PartialPlan): Data {
   const { type, length } = data;
   if (!DataType.isUtf8(type)) throw unsupportedTypeError('partial', type, ACCEPTS);
   const src = data.values as Uint8Array;
@@ -174,7 +175,7 @@ export const partialMask: MaskDefinition<PartialConfig> = {
     return input;
   },
   async create(config) {
-    const plan: Plan = {
+    const plan: PartialPlan = {
       keepFirst: config.keep_first ?? 0,
       keepLast: config.keep_last ?? 0,
       email: config.format === 'email',

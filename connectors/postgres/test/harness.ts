@@ -18,7 +18,10 @@ const noKeys: KeyRing = {
 };
 
 /** A component context whose secrets come from `env` only. */
-export function testContext(env: Record<string, string>, runId = `test-${randomUUID().slice(0, 8)}`): ComponentContext {
+export function testContext(
+  env: Record<string, string>,
+  runId = `test-${randomUUID().slice(0, 8)}`,
+): ComponentContext {
   return {
     runId,
     events: new EventBus(runId),
@@ -39,7 +42,11 @@ export interface SourceOptions {
 
 /** A postgres source reading `query` from the cluster at `url`. */
 export function sourceFor(url: string, options: SourceOptions): PostgresSource {
-  const config = postgresConfigSchema.parse({ type: 'postgres', dsn: { env: 'PG_TEST_DSN' }, ...options.config });
+  const config = postgresConfigSchema.parse({
+    type: 'postgres',
+    dsn: { env: 'PG_TEST_DSN' },
+    ...options.config,
+  });
   const spec: SourceSpec = { name: 'src', query: options.query, batch_rows: options.batchRows ?? 1000 };
   return new PostgresSource(config, spec, testContext({ PG_TEST_DSN: url }, options.runId));
 }

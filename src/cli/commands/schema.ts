@@ -16,13 +16,19 @@ export function schemaCommand(): Command {
       const schemas = generateJsonSchemas(await createRegistry());
       if (opts.print) {
         const found = schemas.find((s) => s.name.startsWith(`${opts.print}.`));
-        if (!found) throw new (await import('../../core/errors.js')).SluiceError('USAGE', `Unknown schema \`${opts.print}\`. Use \`pipeline\` or \`config\`.`);
+        if (!found)
+          throw new (await import('../../core/errors.js')).SluiceError(
+            'USAGE',
+            `Unknown schema \`${opts.print}\`. Use \`pipeline\` or \`config\`.`,
+          );
         process.stdout.write(found.text);
       }
       if (opts.write) {
         await fs.mkdir(opts.write, { recursive: true });
         for (const s of schemas) await fs.writeFile(path.join(opts.write, s.name), s.text);
-        process.stdout.write(`Wrote ${schemas.map((s) => path.join(opts.write as string, s.name)).join(', ')}\n`);
+        process.stdout.write(
+          `Wrote ${schemas.map((s) => path.join(opts.write as string, s.name)).join(', ')}\n`,
+        );
       }
       if (opts.check) {
         const stale: string[] = [];
@@ -32,7 +38,9 @@ export function schemaCommand(): Command {
           if (current !== s.text) stale.push(file);
         }
         if (stale.length > 0) {
-          process.stderr.write(`Out of date: ${stale.join(', ')}. Run \`npm run schema\` and commit the result.\n`);
+          process.stderr.write(
+            `Out of date: ${stale.join(', ')}. Run \`npm run schema\` and commit the result.\n`,
+          );
           process.exitCode = 1;
         } else {
           process.stdout.write('JSON Schemas are up to date.\n');
