@@ -78,6 +78,48 @@ export function parseIsoInterval(text: string): { months: number; days: number; 
   return { months, days, micros };
 }
 
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/**
+ * Writes PostgreSQL's binary numeric (base-10000 digits) as a Decimal128 with `scale`; exact, with
+ * plain numbers while the value fits in 53 bits.
+ */
+export function writeDecimal128FromBinary(
+  buf: Buffer,
+  offset: number,
+  scale: number,
+  words: Uint32Array,
+  at: number,
+): void {
+  const ndigits = buf.readInt16BE(offset);
+  const weight = buf.readInt16BE(offset + 2);
+  const sign = buf.readUInt16BE(offset + 4);
+  if (sign !== 0 && sign !== 0x4000) throw new UnrepresentableValueError('a NaN or infinite numeric');
+  // The digits read as one integer are the value times 10000^(ndigits - 1 - weight).
+  const exponent = 4 * (weight - ndigits + 1) + scale;
+  if (ndigits <= 3 && exponent >= -15 && exponent <= 15) {
+    let acc = 0;
+    for (let k = 0; k < ndigits; k++) acc = acc * 10_000 + buf.readInt16BE(offset + 8 + 2 * k);
+    const v = exponent >= 0 ? acc * (POW10[exponent] as number) : acc / (POW10[-exponent] as number);
+    if (Number.isSafeInteger(v)) {
+      writeWords(sign === 0x4000 && v !== 0, v % TWO_32, Math.floor(v / TWO_32), 0, 0, words, at);
+      return;
+    }
+  }
+  let acc = 0n;
+  for (let k = 0; k < ndigits; k++) acc = acc * 10_000n + BigInt(buf.readInt16BE(offset + 8 + 2 * k));
+  const v = exponent >= 0 ? acc * 10n ** BigInt(exponent) : acc / 10n ** BigInt(-exponent);
+  writeBig(sign === 0x4000 ? -v : v, words, at);
+}
+
+function writeBig(v: bigint, words: Uint32Array, at: number): void {
+  const u = BigInt.asUintN(128, v);
+  words[at] = Number(u & 0xffffffffn);
+  words[at + 1] = Number((u >> 32n) & 0xffffffffn);
+  words[at + 2] = Number((u >> 64n) & 0xffffffffn);
+  words[at + 3] = Number((u >> 96n) & 0xffffffffn);
+}
+
 /** Writes a decimal text as a Decimal128 with `scale` into four little-endian uint32 words. */
 export function writeDecimal128(text: string, scale: number, words: Uint32Array, at: number): void {
   const negative = text.charCodeAt(0) === 45; /* - */
@@ -94,23 +136,24 @@ export function writeDecimal128(text: string, scale: number, words: Uint32Array,
     frac = frac.slice(0, scale);
   }
   const digits = whole + frac.padEnd(scale, '0');
-  let w0: number;
-  let w1: number;
-  let w2 = 0;
-  let w3 = 0;
   if (digits.length <= 15) {
     const v = Number(digits);
-    w0 = v % TWO_32;
-    w1 = (v - w0) / TWO_32;
-  } else {
-    const v = BigInt(digits);
-    w0 = Number(v & 0xffffffffn);
-    w1 = Number((v >> 32n) & 0xffffffffn);
-    w2 = Number((v >> 64n) & 0xffffffffn);
-    w3 = Number((v >> 96n) & 0xffffffffn);
-  }
-  if (negative && (w0 | w1 | w2 | w3) !== 0) {
-    // Two's complement over 128 bits: invert, then add one with carry.
+    writeWords(negative && v !== 0, v % TWO_32, Math.floor(v / TWO_32), 0, 0, words, at);
+  } else writeBig(negative ? -BigInt(digits) : BigInt(digits), words, at);
+}
+
+/** Stores a 128-bit magnitude (four uint32 words), negated in two's complement when `negative`. */
+function writeWords(
+  negative: boolean,
+  w0: number,
+  w1: number,
+  w2: number,
+  w3: number,
+  words: Uint32Array,
+  at: number,
+): void {
+  if (negative) {
+    // Invert, then add one with carry.
     w0 = (~w0 >>> 0) + 1;
     w1 = ~w1 >>> 0;
     w2 = ~w2 >>> 0;

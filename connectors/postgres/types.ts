@@ -203,7 +203,7 @@ export function arrowType(type: ColumnType, ids: { next: number } = { next: 0 })
 
 /**
  * The select-list expression for `column` in the query both read paths run: kinds whose binary
- * form the decoder does not read (numeric, and every type read as text) arrive as their text
+ * form the decoder does not read (unconstrained numeric, and every type read as text) arrive as their text
  * output. `inet`'s cast to text differs from its output (it always adds the mask); `abbrev` does not.
  */
 export function selectExpr(type: ColumnType, column: string): string {
@@ -215,9 +215,7 @@ export function selectExpr(type: ColumnType, column: string): string {
     return `${column}::text[]`;
   }
   if (type.kind === 'text' && type.pgType === 'inet') return `abbrev(${column})`;
-  return type.kind === 'decimal' || type.kind === 'numeric' || type.kind === 'text'
-    ? `${column}::text`
-    : column;
+  return type.kind === 'numeric' || type.kind === 'text' ? `${column}::text` : column;
 }
 
 /** Parses a one-dimensional array literal (`{a,"b c",NULL}`) into its element texts. */
