@@ -50,6 +50,9 @@ export async function demoProject(): Promise<string> {
   await mkdir(join(dir, 'fixtures/keys'), { recursive: true });
   await cp(join(ROOT, 'sluice.yaml'), join(dir, 'sluice.yaml'));
   await cp(join(ROOT, 'pipelines/demo.yaml'), join(dir, 'pipelines/demo.yaml'));
-  await cp(join(ROOT, 'fixtures/keys/demo.key'), join(dir, 'fixtures/keys/demo.key'));
+  for (const key of ['demo.key', 'manifest-demo.pem', 'manifest-demo.pub.pem']) {
+    await cp(join(ROOT, 'fixtures/keys', key), join(dir, 'fixtures/keys', key));
+  }
+  await cp(join(ROOT, 'fixtures/policies'), join(dir, 'fixtures/policies'), { recursive: true });
   return dir;
 }

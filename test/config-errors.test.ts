@@ -87,6 +87,16 @@ describe('a pipeline with mistakes', () => {
     expect(result.stderr).toContain('No config file found');
   });
 
+  it('refuses to run without authenticators (no identity, no data), exits 3 and audits the refusal', async () => {
+    const dir = await demoProject();
+    const config = await readFile(join(dir, 'sluice.yaml'), 'utf8');
+    await writeFile(join(dir, 'sluice.yaml'), config.slice(0, config.indexOf('identity:')));
+    const result = await runCli(['run', 'pipelines/demo.yaml'], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('error[AUTH_FAILED]');
+    await expect(access(join(dir, 'out'))).rejects.toThrow();
+  });
+
   it('rejects malformed YAML with its line', async () => {
     const dir = await demoProject();
     await writeFile(join(dir, 'pipelines/bad.yaml'), 'version: 1\nname: [unclosed\n');

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixtureTables } from '../fixtures/generator.js';
+import { fixtureTables, luhnValid, sensitiveValues } from '../fixtures/generator.js';
 import { demoProject, runCli } from './cli.js';
 
 async function queryRows(sql: string): Promise<Record<string, unknown>[]> {
@@ -63,14 +63,15 @@ describe('the demo pipeline', () => {
     const manifest = JSON.parse(text);
     const { createHash } = await import('node:crypto');
     const pipelineText = await readFile(join(dir, 'pipelines/demo.yaml'));
-    expect(manifest.pipeline.sha256).toBe(createHash('sha256').update(pipelineText).digest('hex'));
+    expect(manifest.run.pipeline.sha256).toBe(createHash('sha256').update(pipelineText).digest('hex'));
     expect(manifest.run.id).toBe(json.run_id);
     expect(manifest.identity.verified).toBe(false);
     const customers = manifest.sources.find((s: { name: string }) => s.name === 'customers');
-    expect(customers.connection).toBe('demo');
+    expect(customers.connection).toEqual({ name: 'demo', type: 'fixture' });
     expect(customers.query).toContain('customers');
-    expect(customers.masks.email[0]).toMatchObject({ mask: 'hmac', key_id: 'demo' });
-    expect(customers.masks.full_name[0].mask).toBe('redact');
+    const mask = (column: string) => customers.masks.find((m: { column: string }) => m.column === column);
+    expect(mask('email')).toMatchObject({ mask: 'hmac', key_id: 'demo' });
+    expect(mask('full_name').mask).toBe('redact');
     const key = (await readFile(join(dir, 'fixtures/keys/demo.key'), 'utf8')).trim();
     expect(text).not.toContain(key);
     const fileHash = createHash('sha256')
@@ -88,7 +89,7 @@ describe('the demo pipeline', () => {
     expect(rows[0]?.with_email).toBeGreaterThan(9_000);
   });
 
-  it('contains no raw email, SSN, phone number or name of the fixture anywhere in the output', async () => {
+  it('contains no raw email, SSN, phone or card number, API key or name of the fixture anywhere in the output', async () => {
     const raw = {
       email: new Set<string>(),
       ssn: new Set<string>(),
@@ -108,15 +109,72 @@ describe('the demo pipeline', () => {
     const ssns = text.match(/\d{3}-\d{2}-\d{4}/g) ?? [];
     expect(ssns.filter((s) => raw.ssn.has(s))).toEqual([]);
     const digits = new Set([...raw.phone].map((p) => p.replace(/\D/g, '')));
-    const runs = (text.match(/[\d()+ .-]{10,}/g) ?? []).map((p) => p.replace(/\D/g, ''));
+    const freeText = rows.map((r) => `${r['subject']}\n${r['body']}`).join('\n');
+    const runs = (freeText.match(/[\d()+ .-]{10,}/g) ?? []).map((p) => p.replace(/\D/g, ''));
     expect(runs.filter((r) => digits.has(r))).toEqual([]);
+    // Values quoted inside ticket bodies: e-mails, phone and card numbers, API keys.
+    let quoted = 0;
+    for await (const v of sensitiveValues({ rows: 10_000, seed: 42, tables: ['support_tickets'] })) {
+      quoted += 1;
+      expect(text.includes(v.value), `a raw ${v.kind} from a ticket body`).toBe(false);
+    }
+    expect(quoted).toBeGreaterThan(500);
+    const cards = (freeText.match(/\b(?:\d[ -]?){13,19}\b/g) ?? [])
+      .map((c) => c.replace(/\D/g, ''))
+      .filter(luhnValid);
+    expect(cards).toEqual([]);
     const names = new Set(rows.map((r) => r['full_name']));
     expect([...names]).toEqual(['[REDACTED]']);
     expect(rows.some((r) => raw.full_name.has(String(r['subject'])))).toBe(false);
   });
 
+  it('appends the run to a hash-chained audit log that verifies', async () => {
+    expect(json).toHaveProperty('audit_log', join(dir, '.sluice/audit.jsonl'));
+    const records = (await readFile(join(dir, '.sluice/audit.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const kinds = records.filter((r) => r.run_id === json.run_id).map((r) => r.kind);
+    expect(kinds).toEqual([
+      'authentication',
+      'decision',
+      'decision',
+      'run_started',
+      'extraction_started',
+      'extraction_finished',
+      'extraction_started',
+      'extraction_finished',
+      'run_finished',
+    ]);
+    const verify = await runCli(['audit', 'verify', '.sluice/audit.jsonl', '--json'], { cwd: dir });
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(JSON.parse(verify.stdout).ok).toBe(true);
+  });
+
+  it('signs the manifest, and `manifest verify` detects a changed dataset file (exit 5)', async () => {
+    const ok = await runCli(
+      ['manifest', 'verify', 'out/demo/manifest.json', '--public-key', 'fixtures/keys/manifest-demo.pub.pem'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    const copy = join(dir, 'tampered');
+    const { cp, appendFile } = await import('node:fs/promises');
+    await cp(join(dir, 'out/demo'), copy, { recursive: true });
+    await appendFile(join(copy, 'tickets.parquet'), 'x');
+    const bad = await runCli(
+      ['manifest', 'verify', 'tampered/manifest.json', '--public-key', 'fixtures/keys/manifest-demo.pub.pem'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(bad.code).toBe(5);
+    expect(bad.stdout + bad.stderr).toContain('tickets.parquet');
+  });
+
   it('leaves no staged or temporary files beside the dataset', async () => {
     const names = await readdir(join(dir, 'out/demo'));
-    expect(names.sort()).toEqual(['manifest.json', 'tickets.parquet']);
+    expect(names.sort()).toEqual(['manifest.dsse.json', 'manifest.json', 'tickets.parquet']);
   });
 });

@@ -46,7 +46,11 @@ describe('an interrupted run', () => {
 
     const again = await runCli(['run', 'pipelines/demo.yaml'], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
-    expect((await datasetFiles(dir)).sort()).toEqual(['manifest.json', 'tickets.parquet']);
+    expect((await datasetFiles(dir)).sort()).toEqual([
+      'manifest.dsse.json',
+      'manifest.json',
+      'tickets.parquet',
+    ]);
   }, 300_000);
 
   it('killed with SIGKILL leaves only hidden staged files, and the next run cleans them and succeeds', async () => {
@@ -64,7 +68,7 @@ describe('an interrupted run', () => {
     const again = await runCli(['run', 'pipelines/demo.yaml'], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     const names = await readdir(join(dir, 'out/demo'));
-    expect(names.sort()).toEqual(['manifest.json', 'tickets.parquet']);
+    expect(names.sort()).toEqual(['manifest.dsse.json', 'manifest.json', 'tickets.parquet']);
     await expect(access(join(dir, 'out/demo/.manifest.json.lock'))).rejects.toThrow();
   }, 300_000);
 });

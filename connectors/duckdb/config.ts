@@ -18,8 +18,10 @@ export const duckdbConnectionSchema = z
       ),
     memory_limit: z
       .string()
-      .optional()
-      .describe("DuckDB memory limit for this connection, with a unit, e.g. `'1GB'` or `'512MB'`."),
+      .default('128MB')
+      .describe(
+        "DuckDB memory limit for this connection, with a unit, e.g. `'1GB'`. Streaming reads need little; the limit keeps a run's memory flat however large the table.",
+      ),
     threads: z
       .number()
       .int()

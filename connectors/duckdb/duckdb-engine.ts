@@ -4,7 +4,7 @@ import { loadBatches } from './arrow-to-duckdb.js';
 import type { DuckDBSession } from './driver.js';
 import { queryFailure } from './errors.js';
 import { streamQuery } from './query-stream.js';
-import { quoteIdent } from './sql.js';
+import { quoteIdent, quoteLiteral } from './sql.js';
 import { arrowSchemaFor } from './types.js';
 import { openWorkDatabase, type WorkDatabase } from './work-database.js';
 
@@ -70,6 +70,26 @@ export class DuckDBEngine implements SqlEngine {
       await loadBatches(this.#session, tableName, schema, batches, signal, `table \`${tableName}\``);
     } catch (err) {
       throw queryFailure(err, `the work table \`${tableName}\``, signal, 'SOURCE_FAILED');
+    }
+  }
+
+  /** Writes the result of `sql` to a Parquet file inside DuckDB, single-threaded so the bytes are reproducible. */
+  async copyToParquet(
+    sql: string,
+    path: string,
+    options: { compression: string; rowGroupRows: number },
+    signal: AbortSignal,
+  ): Promise<number> {
+    this.#assertOpen();
+    throwIfAborted(signal);
+    try {
+      await this.#session.run('SET threads = 1');
+      const [row] = await this.#session.rows(
+        `COPY (${sql}) TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION ${options.compression}, ROW_GROUP_SIZE ${options.rowGroupRows})`,
+      );
+      return Number(row?.['Count'] ?? 0);
+    } catch (err) {
+      throw queryFailure(err, WHAT, signal);
     }
   }
 

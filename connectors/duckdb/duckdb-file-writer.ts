@@ -31,7 +31,7 @@ export async function writeDuckDBDatabase(
   await mkdir(dirname(finalPath), { recursive: true });
   const staged = stagedPathFor(finalPath, `${process.pid}-${randomUUID()}`);
   try {
-    const db = await openDuckDB(staged, { threads: '1' });
+    const db = await openDuckDB(staged, { threads: '1', memory_limit: '512MB' });
     try {
       const session = await db.connect();
       try {

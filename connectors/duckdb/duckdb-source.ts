@@ -6,6 +6,7 @@ import {
   SluiceError,
   type Source,
   type SourceSpec,
+  sourceQuery,
   throwIfAborted,
 } from '../../src/index.js';
 import type { DuckDBConnectionConfig } from './config.js';
@@ -15,19 +16,7 @@ import { streamQuery } from './query-stream.js';
 import { quoteIdent, quoteQualified } from './sql.js';
 import { arrowSchemaFor } from './types.js';
 
-/** The SQL a source spec runs: its `query`, or `SELECT <columns|*> FROM <table>` with quoted names. */
-export function sourceQuery(spec: SourceSpec): string {
-  if (spec.query !== undefined) return spec.query;
-  if (spec.table === undefined) {
-    throw new SluiceError(
-      'CONFIG_INVALID',
-      `Source \`${spec.name}\` has neither \`query\` nor \`table\`. Give one of them.`,
-      { context: { source: spec.name } },
-    );
-  }
-  const columns = spec.columns && spec.columns.length > 0 ? spec.columns.map(quoteIdent).join(', ') : '*';
-  return `SELECT ${columns} FROM ${quoteQualified(spec.table)}`;
-}
+export { sourceQuery };
 
 /**
  * Reads a query from an embedded DuckDB database as Arrow record batches of `batch_rows` rows.

@@ -10,6 +10,7 @@ import {
   removeQuietly,
   type Sink,
   SluiceError,
+  type SqlEngine,
   type StagedFile,
   stagedPathFor,
   throwIfAborted,
@@ -68,6 +69,8 @@ export class ParquetSink implements Sink {
   #session: DuckDBSession | undefined;
   #writer: ArrowTableWriter | undefined;
   #finished = false;
+  /** Rows written by `writeQuery`, when the engine wrote the file itself. */
+  #queryRows: number | undefined;
 
   constructor(options: ParquetSinkOptions) {
     this.#options = options;
@@ -88,6 +91,20 @@ export class ParquetSink implements Sink {
     }
   }
 
+  async writeQuery(engine: SqlEngine, sql: string, signal: AbortSignal): Promise<boolean> {
+    if (!engine.copyToParquet) return false;
+    throwIfAborted(signal);
+    const { compression, rowGroupRows } = this.#options;
+    try {
+      await mkdir(dirname(this.#options.path), { recursive: true });
+      this.#queryRows = await engine.copyToParquet(sql, this.#staged, { compression, rowGroupRows }, signal);
+      return true;
+    } catch (err) {
+      await this.abort();
+      throw err instanceof SluiceError ? err : this.#failure(err, signal);
+    }
+  }
+
   async write(batch: RecordBatch, signal: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     if (!this.#writer) throw new SluiceError('INTERNAL', `Write to ${this.#what} before open.`);
@@ -100,6 +117,11 @@ export class ParquetSink implements Sink {
 
   async finish(signal: AbortSignal): Promise<StagedFile[]> {
     throwIfAborted(signal);
+    if (this.#queryRows !== undefined) {
+      await fsyncPath(this.#staged);
+      this.#finished = true;
+      return [{ tempPath: this.#staged, path: this.#options.path, rows: this.#queryRows }];
+    }
     const writer = this.#writer;
     const session = this.#session;
     if (!writer || !session) throw new SluiceError('INTERNAL', `Finish of ${this.#what} before open.`);

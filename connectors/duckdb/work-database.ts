@@ -28,7 +28,7 @@ export async function openWorkDatabase(
   const dir = join(parent, `.sluice-duckdb-${randomUUID()}`);
   await mkdir(join(dir, 'spill'), { recursive: true });
   const settings: Record<string, string> = {
-    memory_limit: options.memoryLimit ?? '1GB',
+    memory_limit: options.memoryLimit ?? '256MB',
     temp_directory: join(dir, 'spill'),
     preserve_insertion_order: 'true',
   };

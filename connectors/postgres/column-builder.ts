@@ -239,8 +239,16 @@ class Int64Builder extends BaseBuilder {
     new BigInt64Array(this.words.buffer, this.words.byteOffset + i * 8, 1)[0] = this.parse(value);
   }
   appendBinary(buf: Buffer, offset: number): void {
-    const hi = buf.readInt32BE(offset);
-    const lo = buf.readUInt32BE(offset + 4);
+    const hi =
+      ((buf[offset] as number) << 24) |
+      ((buf[offset + 1] as number) << 16) |
+      ((buf[offset + 2] as number) << 8) |
+      (buf[offset + 3] as number);
+    const lo =
+      (buf[offset + 4] as number) * 0x1000000 +
+      (((buf[offset + 5] as number) << 16) |
+        ((buf[offset + 6] as number) << 8) |
+        (buf[offset + 7] as number));
     if (
       this.checkInfinity &&
       ((hi === 0x7fffffff && lo === 0xffffffff) || (hi === -0x80000000 && lo === 0))

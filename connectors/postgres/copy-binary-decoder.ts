@@ -2,6 +2,15 @@ import type { ColumnBuilder } from './column-builder.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
+function int32(buf: Buffer, p: number): number {
+  return (
+    ((buf[p] as number) << 24) |
+    ((buf[p + 1] as number) << 16) |
+    ((buf[p + 2] as number) << 8) |
+    (buf[p + 3] as number)
+  );
+}
+
 /** A value of column `column` (0-based) could not be decoded. */
 export class ColumnDecodeError extends Error {
   constructor(
@@ -64,45 +73,44 @@ export class CopyBinaryDecoder {
     }
     const builders = this.#builders;
     const columns = builders.length;
-    while (this.rows < maxRows && !this.#trailerSeen) {
-      if (pos + 2 > end) break;
-      const fields = buf.readInt16BE(pos);
-      if (fields === -1) {
-        this.#trailerSeen = true;
-        pos += 2;
-        break;
-      }
-      if (fields !== columns) throw new CopyStreamError(`tuple has ${fields} fields, expected ${columns}`);
-      // Check the whole tuple is here before touching the builders.
-      let p = pos + 2;
-      let complete = true;
-      for (let i = 0; i < columns; i++) {
-        if (p + 4 > end) {
-          complete = false;
+    let rows = this.rows;
+    let col = 0;
+    try {
+      while (rows < maxRows) {
+        if (pos + 2 > end) break;
+        const fields = (((buf[pos] as number) << 24) >> 16) | (buf[pos + 1] as number);
+        if (fields === -1) {
+          this.#trailerSeen = true;
+          pos += 2;
           break;
         }
-        const len = buf.readInt32BE(p);
-        p += len > 0 ? 4 + len : 4;
-      }
-      if (!complete || p > end) break;
-      p = pos + 2;
-      let i = 0;
-      try {
-        for (; i < columns; i++) {
-          const len = buf.readInt32BE(p);
+        if (fields !== columns) throw new CopyStreamError(`tuple has ${fields} fields, expected ${columns}`);
+        // Check the whole tuple is here before touching the builders.
+        let p = pos + 2;
+        for (col = 0; col < columns && p + 4 <= end; col++) {
+          const len = int32(buf, p);
+          p += len > 0 ? 4 + len : 4;
+        }
+        if (col < columns || p > end) break;
+        p = pos + 2;
+        for (col = 0; col < columns; col++) {
+          const len = int32(buf, p);
           p += 4;
-          const builder = builders[i]!;
+          const builder = builders[col] as ColumnBuilder;
           if (len < 0) builder.appendNull();
           else {
             builder.appendBinary(buf, p, len);
             p += len;
           }
         }
-      } catch (err) {
-        throw new ColumnDecodeError(i, err);
+        pos = p;
+        rows++;
       }
-      pos = p;
-      this.rows++;
+    } catch (err) {
+      if (err instanceof CopyStreamError) throw err;
+      throw new ColumnDecodeError(col, err);
+    } finally {
+      this.rows = rows;
     }
     // Copy the tail: holding a view would pin the whole chunk in memory.
     this.#pending = pos >= end ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));

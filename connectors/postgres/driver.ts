@@ -1,6 +1,6 @@
 // The only file that imports the PostgreSQL driver; the connector uses the narrow interface below.
 import { connect as netConnect } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import QueryStream from 'pg-query-stream';
@@ -47,6 +47,8 @@ export interface PgSession {
   cursor(text: string): PgCursor;
   /** Streams the raw bytes of `COPY ... TO STDOUT`. */
   copyOut(text: string): Readable;
+  /** A writable for `COPY ... FROM STDIN`; the COPY completes when the stream finishes. */
+  copyIn(text: string): Writable;
   /** Asks the server to cancel the running statement (a CancelRequest on a separate socket). */
   cancel(): Promise<void>;
   /** Returns the session to the pool, or closes its connection when `destroy` is true. */
@@ -109,7 +111,11 @@ export function createPgPool(options: PgConnectOptions): PgPool {
           return { read: (rows) => cursor.read(rows) };
         },
         copyOut(text) {
-          return client.query(copyStreams.to(text));
+          // A deep buffer lets the server keep sending while a batch is decoded.
+          return client.query(copyStreams.to(text, { highWaterMark: 4 << 20 }));
+        },
+        copyIn(text) {
+          return client.query(copyStreams.from(text));
         },
         cancel() {
           const c = client as unknown as { processID: number | null; secretKey: number | null };

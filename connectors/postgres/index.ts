@@ -13,6 +13,8 @@ export const postgresConnection: ConnectionDefinition<PostgresConfig> = {
 };
 
 export { type PostgresConfig, postgresConfigSchema } from './config.js';
+export { encodeCopyText, postgresTypeFor } from './copy-text-encoder.js';
 export { redactCredentials, toPostgresError } from './errors.js';
+export { type PostgresSinkOptions, PostgresTableSink } from './postgres-sink.js';
 export { castSelect, PostgresSource, sourceQuery } from './postgres-source.js';
 export { arrowType, type ColumnDescription, type ColumnType } from './types.js';

@@ -2,23 +2,26 @@ import { inspect } from 'node:util';
 import type { RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../src/index.js';
-import { type PostgresCluster, startPostgresCluster } from '../../src/testing/postgres-cluster.js';
-import { admin, backendsOf, type SourceOptions, sourceFor } from './test/harness.js';
+import { admin, backendsOf, type SourceOptions, sourceFor, startTestDatabase } from './test/harness.js';
 
-let pg: PostgresCluster;
+let pg: { url: string; stop(): Promise<void> };
+const reader = `reader_${process.pid}_${Date.now() % 100000}`;
 
 beforeAll(async () => {
-  pg = await startPostgresCluster();
+  pg = await startTestDatabase();
   await admin(
     pg.url,
     `CREATE TABLE notes (id int PRIMARY KEY, body text);
      INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 5000) g;
      CREATE FUNCTION scribble() RETURNS int LANGUAGE sql AS 'INSERT INTO notes VALUES (-1, NULL) RETURNING 1';
      CREATE TABLE vault (secret text);
-     CREATE ROLE reader LOGIN;`,
+     CREATE ROLE ${reader} LOGIN;`,
   );
 });
-afterAll(() => pg?.stop());
+afterAll(async () => {
+  await admin(pg.url, `DROP OWNED BY ${reader}; DROP ROLE IF EXISTS ${reader}`).catch(() => {});
+  await pg?.stop();
+});
 
 const PATHS = [
   { name: 'binary COPY', copy_binary: true },
@@ -222,7 +225,7 @@ describe('postgres source errors and evidence', () => {
 
   it('reports insufficient privilege as PERMISSION_DENIED naming the table', async () => {
     const url = new URL(pg.url);
-    url.username = 'reader';
+    url.username = reader;
     const source = sourceFor(url.toString(), { query: 'SELECT * FROM vault' });
     const err = await failure(source.describe(new AbortController().signal));
     await source.close();

@@ -1,9 +1,8 @@
 import { type RecordBatch, Table, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PostgresCluster, startPostgresCluster } from '../../src/testing/postgres-cluster.js';
-import { admin, sourceFor } from './test/harness.js';
+import { admin, sourceFor, startTestDatabase } from './test/harness.js';
 
-let pg: PostgresCluster;
+let pg: { url: string; stop(): Promise<void> };
 
 const SETUP = `
 CREATE EXTENSION IF NOT EXISTS citext;
@@ -33,7 +32,7 @@ INSERT INTO everything VALUES
 `;
 
 beforeAll(async () => {
-  pg = await startPostgresCluster();
+  pg = await startTestDatabase();
   await admin(pg.url, SETUP);
 });
 afterAll(() => pg?.stop());

@@ -70,7 +70,11 @@ export const fixtureConnection: ConnectionDefinition<FixtureConnectionConfig> = 
   configSchema: fixtureConnectionSchema,
   createSource(config: FixtureConnectionConfig, spec: SourceSpec, ctx: ComponentContext): Source {
     const path = resolve(ctx.baseDir, config.path);
-    const inner = duckdbConnection.createSource({ type: 'duckdb', path, read_only: true }, spec, ctx);
+    const inner = duckdbConnection.createSource(
+      { type: 'duckdb', path, read_only: true, memory_limit: '128MB' },
+      spec,
+      ctx,
+    );
     return {
       name: inner.name,
       query: inner.query,

@@ -3,7 +3,9 @@ import { SLUICE_VERSION } from '../version.js';
 import { auditCommand } from './commands/audit.js';
 import { fixturesCommand } from './commands/fixtures.js';
 import { guardCommand } from './commands/guard.js';
+import { manifestCommand } from './commands/manifest.js';
 import { runCommand } from './commands/run.js';
+import { scanCommand } from './commands/scan.js';
 import { schemaCommand } from './commands/schema.js';
 import { tokenCommand } from './commands/token.js';
 import { validateCommand } from './commands/validate.js';
@@ -36,6 +38,8 @@ Start with:  pipeline run pipelines/demo.yaml`,
     validateCommand(),
     fixturesCommand(),
     guardCommand(),
+    scanCommand(),
+    manifestCommand(),
     auditCommand(),
     whoamiCommand(),
     tokenCommand(),

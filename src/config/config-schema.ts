@@ -3,6 +3,7 @@ import type { Registry } from '../core/registry.js';
 import { identityConfigSchema } from '../identity/authenticators-config.js';
 import { keyRefSchema } from '../transforms/key-ring.js';
 import { IDENTIFIER } from './pipeline-schema.js';
+import { secretRefSchema } from './secret-ref-schema.js';
 
 /**
  * The config file (`sluice.yaml`), owned by the security team: connections and where their
@@ -48,6 +49,23 @@ export function buildConfigSchema(registry: Registry) {
         .describe(
           'How callers are authenticated. Without this section no pipeline runs: no identity, no data.',
         ),
+      policy: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'The policy file (relative to this file): classifications, rules and mandatory masks. Without one, only the SQL guard applies.',
+        ),
+      manifest: z
+        .strictObject({
+          signing_key: secretRefSchema
+            .optional()
+            .describe(
+              'Ed25519 private key (PKCS#8 PEM) that signs every usage manifest (`manifest.dsse.json`): `{ file }` relative to this file, or `{ env }`. Without it manifests are unsigned.',
+            ),
+        })
+        .default({})
+        .describe('Usage manifest settings.'),
       audit: z
         .strictObject({
           path: z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Registry } from '../core/registry.js';
+import { manifestJsonSchema } from '../evidence/manifest/manifest-schema.js';
 import { buildConfigSchema } from './config-schema.js';
 import { buildPipelineSchema } from './pipeline-schema.js';
 
@@ -15,5 +16,6 @@ export function generateJsonSchemas(registry: Registry): { name: string; text: s
   return [
     { name: 'pipeline.schema.json', text: make(buildPipelineSchema(registry), 'Sluice pipeline') },
     { name: 'config.schema.json', text: make(buildConfigSchema(registry), 'Sluice config') },
+    { name: 'manifest.schema.json', text: manifestJsonSchema() },
   ];
 }

@@ -41,6 +41,8 @@ export interface PartialProject {
   configDir: string;
   sources: Record<string, SourceConfig>;
   transforms: Record<string, Record<string, MaskConfig>>;
+  /** The pipeline's purpose, when it is valid. */
+  purpose?: string;
 }
 
 /** A pipeline and the config it runs under, both validated (phase 1: no I/O beyond reading files). */
@@ -109,7 +111,7 @@ function salvage(
   raw: unknown,
   config: SluiceConfig,
   registry: Registry,
-): Pick<PartialProject, 'sources' | 'transforms'> {
+): Pick<PartialProject, 'sources' | 'transforms' | 'purpose'> {
   const sources: Record<string, SourceConfig> = {};
   const transforms: Record<string, Record<string, MaskConfig>> = {};
   const pipeline = (raw ?? {}) as { sources?: unknown; transforms?: unknown };
@@ -128,7 +130,11 @@ function salvage(
       transforms[name] = { ...transforms[name], [column]: value };
     }
   }
-  return { sources, transforms };
+  const purpose =
+    typeof (pipeline as { purpose?: unknown }).purpose === 'string'
+      ? (pipeline as { purpose: string }).purpose
+      : undefined;
+  return { sources, transforms, ...(purpose ? { purpose } : {}) };
 }
 
 /** Parses `value`; when that fails, once more without the keys the problems are about. */

@@ -45,6 +45,11 @@ export interface MaskDefinition<C extends { mask: string } = { mask: string }> {
   outputType(input: DataType, config: C): DataType;
   /** Whether the masked column may hold nulls; when absent, the input field's nullability is kept. */
   outputNullable?(inputNullable: boolean, config: C): boolean;
+  /**
+   * Other columns of the batch the kernel reads (e.g. an entity key); validation checks they exist
+   * before any row is read.
+   */
+  inputColumns?(config: C): string[];
   /** Key id the mask uses, for evidence (never the key itself). */
   keyId?(config: C): string | undefined;
   /** Resolves keys and prepares the kernel once per run. */

@@ -44,6 +44,33 @@ export type SluiceEventBody =
       host: string;
     }
   | {
+      type: 'decision';
+      source: string;
+      connection: string;
+      purpose: string;
+      identity: IdentityFacts;
+      verdict: 'allow' | 'deny' | 'approval_required';
+      /** Why, naming the policy or guard rule. */
+      reasons: { rule: string; message: string }[];
+      /** Content hash of the policy, or `none` when the config names no policy. */
+      policy_version: string;
+      policy_path?: string;
+      matched_rule?: string;
+      /** Relations read, schema-qualified. */
+      relations: string[];
+      /** Columns read, as `schema.table.column`. */
+      columns: string[];
+      /** Masks per output column and whether the policy makes them mandatory. */
+      masks: { column: string; mask: string; key_id?: string; origin: 'pipeline' | 'policy' }[];
+      /** Predicates the policy added to the query (policy text, not data). */
+      row_filters: { relation: string; predicate: string }[];
+      row_limit?: number;
+      /** SHA-256 of the query text as written in the pipeline. */
+      query_sha256: string;
+      /** The AST hash of the query: equal for the same statement whatever its formatting. */
+      query_ast_hash?: string;
+    }
+  | {
       type: 'source_opened';
       source: string;
       connection: string;
@@ -85,6 +112,18 @@ export type SluiceEventBody =
       rows: number;
       files: OutputFileFacts[];
       columns: ColumnFacts[];
+      /** The source a direct output (no `select`) was written from. */
+      source?: string;
+    }
+  | {
+      type: 'approval_used';
+      approval_id: string;
+      approver: string;
+      approved_at: string;
+      expires_at?: string;
+      /** The source the approval covers, when scoped to one. */
+      source?: string;
+      reason?: string;
     }
   | { type: 'error'; code: ErrorCode; message: string; component?: string }
   | {
@@ -92,6 +131,8 @@ export type SluiceEventBody =
       status: 'succeeded' | 'failed' | 'cancelled';
       duration_ms: number;
       rows_written: number;
+      /** SHA-256 of the manifest's canonical form, when one was written. */
+      manifest_sha256?: string;
     };
 
 export type SluiceEvent = SluiceEventBody & EventBase;

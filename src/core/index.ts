@@ -12,5 +12,6 @@ export * from './registry.js';
 export * from './secrets.js';
 export * from './sink.js';
 export * from './source.js';
+export * from './source-query.js';
 export * from './sql-engine.js';
 export * from './transform.js';

@@ -1,4 +1,5 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
+import type { SqlEngine } from './sql-engine.js';
 
 /** A file an output has written to a temporary path and will move into place on commit. */
 export interface StagedFile {
@@ -20,6 +21,12 @@ export interface StagedFile {
 export interface Sink {
   open(schema: Schema, signal: AbortSignal): Promise<void>;
   write(batch: RecordBatch, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional fast path: writes the whole result of `sql` from the engine in one step (for example
+   * DuckDB straight to Parquet), instead of `open` and `write`. Returns false when this sink and
+   * engine cannot, in which case the caller streams batches as usual.
+   */
+  writeQuery?(engine: SqlEngine, sql: string, signal: AbortSignal): Promise<boolean>;
   /** Flushes and fsyncs everything staged; returns the staged files (empty for table sinks). */
   finish(signal: AbortSignal): Promise<StagedFile[]>;
   /** Makes the staged output visible atomically (rename, table swap). */

@@ -13,6 +13,16 @@ export interface SqlEngine {
   ): Promise<void>;
   describe(sql: string): Promise<Schema>;
   query(sql: string, batchRows: number, signal: AbortSignal): AsyncIterable<RecordBatch>;
+  /**
+   * Writes the result of `sql` straight to a Parquet file without converting it to Arrow batches in
+   * between (optional: engines that cannot, leave it out). Returns the rows written.
+   */
+  copyToParquet?(
+    sql: string,
+    path: string,
+    options: { compression: string; rowGroupRows: number },
+    signal: AbortSignal,
+  ): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -1,8 +1,12 @@
-import type { DataType, Field, Vector } from 'apache-arrow';
+import type { DataType, Field, RecordBatch, Vector } from 'apache-arrow';
 import type { BatchStream } from './batch-stream.js';
 
-/** A kernel masks one column vector and returns a new vector of the same length. Pure. */
-export type MaskKernel = (vector: Vector, field: Field) => Vector;
+/**
+ * A kernel masks one column vector and returns a new vector of the same length. Pure. `batch` is the
+ * unmasked input batch the vector comes from, for masks that read another column (declared in
+ * `MaskDefinition.inputColumns`, e.g. `date_shift`'s entity column).
+ */
+export type MaskKernel = (vector: Vector, field: Field, batch?: RecordBatch) => Vector;
 
 /** What a mask guarantees; the policy uses it to decide whether a mask satisfies a class. */
 export interface MaskProperties {

@@ -8,7 +8,9 @@ import type { ConfigIssue } from '../core/errors.js';
 import { ConfigError, SluiceError } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
 import type { Source, SourceSpec } from '../core/source.js';
+import { sourceQuery } from '../core/source-query.js';
 import type { SqlEngine } from '../core/sql-engine.js';
+import { type AccessRequest, authorizeSource } from '../proxy/authorize-source.js';
 import {
   type ColumnMaskPlan,
   type ColumnMasks,
@@ -52,6 +54,7 @@ export async function planSources(
   project: PartialProject,
   registry: Registry,
   contexts: { connection: ComponentContext; pipeline: ComponentContext },
+  access: AccessRequest | undefined,
   signal: AbortSignal,
 ): Promise<{ sources: PlannedSource[]; issues: ConfigIssue[] }> {
   const issues: ConfigIssue[] = [];
@@ -60,9 +63,32 @@ export async function planSources(
   for (const [name, spec] of Object.entries(project.sources)) {
     const connection = project.config.connections[spec.connection] as { type: string };
     const definition = registry.get('connection', connection.type);
+    // The proxy's control plane: guard → policy → decision (audited), before anything connects.
+    // Without an access request (validating a pipeline that is already invalid) only the schema is
+    // read, to report every problem at once; such a plan never reads a row.
+    const authorization = access
+      ? await authorizeSource(
+          {
+            source: name,
+            connection: spec.connection,
+            connectionType: connection.type,
+            spec: { query: spec.query, table: spec.table, columns: spec.columns },
+            masks: project.transforms[name] ?? {},
+          },
+          access,
+          registry,
+          contexts.pipeline.events,
+        )
+      : {
+          query: sourceQuery({
+            name,
+            ...stripUndefined({ query: spec.query, table: spec.table, columns: spec.columns }),
+          }),
+          mandatory: new Set<string>(),
+        };
     const source = definition.createSource(
       connection,
-      stripUndefined({ name, ...spec }) as SourceSpec,
+      { name, query: authorization.query, batch_rows: spec.batch_rows } satisfies SourceSpec,
       contexts.connection,
     );
     let rawSchema: Schema;
@@ -84,7 +110,7 @@ export async function planSources(
         column,
         definition: registry.get('mask', config.mask),
         config,
-        origin: 'pipeline' as const,
+        origin: authorization.mandatory.has(column) ? ('policy' as const) : ('pipeline' as const),
       }),
     );
     const problems = validateColumnMasks(name, rawSchema, plans);
@@ -126,6 +152,7 @@ export async function planPipeline(
   project: Project,
   registry: Registry,
   contexts: { connection: ComponentContext; pipeline: ComponentContext },
+  access: AccessRequest,
   engine: SqlEngine | undefined,
   signal: AbortSignal,
 ): Promise<Plan> {
@@ -133,7 +160,7 @@ export async function planPipeline(
   const issues: ConfigIssue[] = [];
   const at = locator(project);
 
-  const planned = await planSources(project, registry, contexts, signal);
+  const planned = await planSources(project, registry, contexts, access, signal);
   const sources = planned.sources;
   issues.push(...planned.issues);
 

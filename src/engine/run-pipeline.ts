@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { RecordBatch, Schema } from 'apache-arrow';
-import { loadProjectParts, type Project } from '../config/load-project.js';
+import { loadProjectParts, type PartialProject, type Project } from '../config/load-project.js';
 import { batchBytes, schemaColumns } from '../core/arrow-util.js';
 import { removeQuietly, writeFileAtomic } from '../core/atomic-file.js';
 import type { ComponentContext } from '../core/context.js';
@@ -15,11 +15,18 @@ import { createSecretResolver } from '../core/secrets.js';
 import type { Sink, StagedFile } from '../core/sink.js';
 import type { SqlEngine } from '../core/sql-engine.js';
 import { ManifestBuilder } from '../evidence/manifest/manifest-builder.js';
+import { envelopePathFor } from '../evidence/manifest/sign-manifest.js';
+import { writeManifest } from '../evidence/manifest/write-manifest.js';
+import { loadSigningKey } from '../evidence/signing.js';
+import type { AuthenticationListener } from '../identity/authentication-event.js';
 import { createAuthenticators } from '../identity/create-authenticators.js';
 import { identityFacts } from '../identity/identity.js';
 import { resolveIdentity } from '../identity/resolve-identity.js';
+import { loadPolicy } from '../policy/load-policy.js';
+import type { AccessRequest } from '../proxy/authorize-source.js';
 import { createKeyRing } from '../transforms/key-ring.js';
 import { SLUICE_VERSION } from '../version.js';
+import { AuditTrail } from './audit-trail.js';
 import { fileDigest } from './file-digest.js';
 import {
   type Plan,
@@ -56,6 +63,8 @@ export interface RunResult {
   run_id: string;
   outputs: { path: string; format: string; rows: number; files: OutputFileFacts[] }[];
   manifest: string;
+  /** The hash-chained audit log this run appended to. */
+  audit_log: string;
   duration_ms: number;
 }
 
@@ -70,7 +79,11 @@ export function newRunId(now = new Date()): string {
  * Who is running: authenticated by the config's `identity.authenticators`. Fails closed: a config
  * without authenticators, or a credential that does not verify, gets no data.
  */
-export async function authenticate(project: Project, options: RunPipelineOptions): Promise<IdentityFacts> {
+export async function authenticate(
+  project: Pick<PartialProject, 'config' | 'configFile' | 'configDir'>,
+  options: RunPipelineOptions,
+  onAuthentication?: AuthenticationListener,
+): Promise<IdentityFacts> {
   if (options.identity) return options.identity;
   const identity = project.config.identity;
   if (!identity) {
@@ -88,6 +101,7 @@ export async function authenticate(project: Project, options: RunPipelineOptions
     ...(options.tokenFile === undefined ? {} : { tokenFile: options.tokenFile }),
     ...(identity.default_credential === undefined ? {} : { defaultCredential: identity.default_credential }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(onAuthentication === undefined ? {} : { onAuthentication }),
   });
   return identityFacts(resolved);
 }
@@ -98,9 +112,16 @@ export interface RunEnvironment {
   events: EventBus;
   contexts: { connection: ComponentContext; pipeline: ComponentContext };
   tempDir: string;
+  trail: AuditTrail;
+  access: AccessRequest;
   dispose(): Promise<void>;
 }
 
+/**
+ * Loads and validates the project, opens the audit log, loads the policy and authenticates the
+ * caller: everything before the first source is touched. Throws a ConfigError listing every
+ * problem (including those found by reading the schemas of the sources that are valid).
+ */
 export async function prepareRun(options: RunPipelineOptions, runId: string): Promise<RunEnvironment> {
   const env = options.env ?? process.env;
   const loaded = await loadProjectParts({
@@ -115,30 +136,54 @@ export async function prepareRun(options: RunPipelineOptions, runId: string): Pr
   if (options.onEvent) events.on(options.onEvent);
   const logger = options.logger ?? createLogger();
   const tempDir = await mkdtemp(join(tmpdir(), `sluice-${runId}-`));
-  const dispose = () => removeQuietly(tempDir);
-  const secrets = createSecretResolver(known.configDir, env);
-  const keys = createKeyRing(known.config.keys, secrets);
-  const base = { runId, events, logger, secrets, keys, tempDir };
-  const contexts = {
-    connection: { ...base, baseDir: known.configDir },
-    pipeline: { ...base, baseDir: known.pipelineDir },
+  let trail: AuditTrail | undefined;
+  const dispose = async () => {
+    await trail?.close();
+    await removeQuietly(tempDir);
   };
-  if (!loaded.project) {
-    // Keep validating what is valid on its own, so every problem is reported in one pass.
+  try {
+    const secrets = createSecretResolver(known.configDir, env);
+    const keys = createKeyRing(known.config.keys, secrets);
+    const base = { runId, events, logger, secrets, keys, tempDir };
+    const contexts = {
+      connection: { ...base, baseDir: known.configDir },
+      pipeline: { ...base, baseDir: known.pipelineDir },
+    };
+    const policy = known.config.policy
+      ? await loadPolicy(resolve(known.configDir, known.config.policy), {
+          masks: options.registry.list('mask').map((m) => m.type),
+        })
+      : undefined;
+    const openedTrail = await AuditTrail.open(resolve(known.configDir, known.config.audit.path));
+    trail = openedTrail;
+    events.on(openedTrail.listener);
+    // No identity, no data: authenticate before any connection is opened.
+    let identity: IdentityFacts;
     try {
+      identity = await authenticate(known, options, (e) => openedTrail.authentication(e, runId));
+    } finally {
+      await openedTrail.flush();
+    }
+    const purpose = loaded.project?.pipeline.purpose ?? known.purpose;
+    const access: AccessRequest | undefined =
+      purpose === undefined ? undefined : { identity, purpose, policy };
+    if (!loaded.project || !access) {
+      // Keep validating what is valid on its own, so every problem is reported in one pass.
       const more = await planSources(
         known,
         options.registry,
         contexts,
+        undefined,
         options.signal ?? new AbortController().signal,
       );
       await Promise.all(more.sources.map((s) => s.source.close().catch(() => undefined)));
       throw new ConfigError([...loaded.issues, ...more.issues]);
-    } finally {
-      await dispose();
     }
+    return { project: loaded.project, events, tempDir, contexts, trail: openedTrail, access, dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
   }
-  return { project: loaded.project, events, tempDir, contexts, dispose };
 }
 
 /**
@@ -155,7 +200,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   const runId = newRunId();
   const signal = options.signal ?? new AbortController().signal;
   const run = await prepareRun(options, runId);
-  const { project, events, contexts } = run;
+  const { project, events, contexts, trail } = run;
   const manifestBuilder = new ManifestBuilder();
   events.on(manifestBuilder.listener);
 
@@ -165,11 +210,14 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   let releaseLock: (() => Promise<void>) | undefined;
   let rowsWritten = 0;
   try {
-    // No identity, no data: authenticate before any connection is opened.
-    const identity = await authenticate(project, options);
+    const identity = run.access.identity;
+    const signingRef = project.config.manifest.signing_key;
+    const signingKey = signingRef
+      ? await loadSigningKey(signingRef, { baseDir: project.configDir, env: options.env ?? process.env })
+      : undefined;
     if (project.pipeline.select !== undefined)
       engine = await options.registry.sqlEngine()({ dir: join(run.tempDir, 'engine') });
-    plan = await planPipeline(project, options.registry, contexts, engine, signal);
+    plan = await planPipeline(project, options.registry, contexts, run.access, engine, signal);
     releaseLock = await acquireRunLock(plan.manifestPath, [
       ...plan.outputs.map((o) => dirname(o.path)),
       dirname(plan.manifestPath),
@@ -188,13 +236,17 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       host: hostname(),
     });
 
+    await trail.flush(); // the start of the run is on the audit log before any row is read
     sinks = plan.outputs.map((o) => o.definition.create({ ...o.config, path: o.path }, contexts.pipeline));
     const staged = await writeOutputs(plan, sinks, engine, events, signal, options.readAheadBatches ?? 2);
     throwIfAborted(signal);
 
     // Hash the staged files before anything becomes visible, so the manifest describes exactly them.
     const facts = await Promise.all(staged.map((files) => Promise.all(files.map(stagedFacts))));
-    await removeQuietly(plan.manifestPath); // never leave an old manifest beside new files
+    await trail.flush();
+    // Never leave an old manifest (or its signature) beside new files.
+    await removeQuietly(plan.manifestPath);
+    await removeQuietly(envelopePathFor(plan.manifestPath));
     for (const sink of sinks) await sink.commit();
     const outputs = plan.outputs.map((o, i) => {
       const files = facts[i] ?? [];
@@ -208,22 +260,35 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         rows,
         files,
         columns: schemaColumns(streamSchema(plan as Plan, o)),
+        ...(plan?.select ? {} : { source: o.config.source ?? plan?.sources[0]?.name ?? '' }),
       });
       return { path: o.path, format: o.config.format, rows, files };
     });
-    const manifest = manifestBuilder.build(dirname(plan.manifestPath), new Date());
-    await writeFileAtomic(plan.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, runId);
+    await trail.flush();
+    const head = trail.head();
+    const manifest = await manifestBuilder.finish({
+      manifestDir: dirname(plan.manifestPath),
+      finishedAt: new Date(),
+      ...(head === null ? {} : { audit: { head } }),
+    });
+    const written = await writeManifest(plan.manifestPath, manifest, {
+      runId,
+      ...(signingKey ? { signingKey } : {}),
+    });
     events.emit({
       type: 'run_finished',
       status: 'succeeded',
       duration_ms: Date.now() - started,
       rows_written: rowsWritten,
+      manifest_sha256: written.sha256,
     });
+    await trail.flush();
     return {
       status: 'succeeded',
       run_id: runId,
       outputs,
       manifest: plan.manifestPath,
+      audit_log: trail.path,
       duration_ms: Date.now() - started,
     };
   } catch (err) {
@@ -238,6 +303,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       duration_ms: Date.now() - started,
       rows_written: 0,
     });
+    await trail.flush().catch(() => undefined);
     throw error;
   } finally {
     await Promise.all((plan?.sources ?? []).map((s) => s.source.close().catch(() => undefined)));
@@ -305,7 +371,12 @@ async function writeOutputs(
   signal: AbortSignal,
   readAheadBatches: number,
 ): Promise<StagedFile[][]> {
-  const groups: { schema: Schema; stream: () => AsyncIterable<RecordBatch>; outputs: number[] }[] = [];
+  const groups: {
+    schema: Schema;
+    stream: () => AsyncIterable<RecordBatch>;
+    outputs: number[];
+    sql?: string;
+  }[] = [];
   if (plan.select && engine) {
     for (const source of plan.sources)
       await engine.load(source.name, source.schema, extract(source, events, signal), signal);
@@ -316,6 +387,7 @@ async function writeOutputs(
       schema: select.schema,
       stream: () => engine.query(select.sql, batchRows, signal),
       outputs: plan.outputs.map((_, i) => i),
+      sql: select.sql,
     });
   } else {
     for (const source of plan.sources) {
@@ -328,19 +400,33 @@ async function writeOutputs(
   }
   const staged: StagedFile[][] = plan.outputs.map(() => []);
   for (const group of groups) {
-    const targets = group.outputs.map((i) => ({
+    const all = group.outputs.map((i) => ({
       index: i,
       sink: sinks[i] as Sink,
       name: (plan.outputs[i] as PlannedOutput).name,
     }));
-    for (const t of targets) await t.sink.open(group.schema, signal);
-    for await (const batch of readAhead(group.stream(), readAheadBatches, signal)) {
-      await Promise.all(targets.map((t) => t.sink.write(batch, signal)));
-      const size = batchBytes(batch);
-      for (const t of targets)
-        events.emit({ type: 'rows_sent', output: t.name, rows: batch.numRows, bytes: size });
+    // Outputs the engine can write itself (DuckDB → Parquet) skip the round trip through Arrow.
+    const direct = new Set<number>();
+    if (group.sql !== undefined && engine) {
+      for (const t of all) if (await t.sink.writeQuery?.(engine, group.sql, signal)) direct.add(t.index);
     }
-    for (const t of targets) staged[t.index] = await t.sink.finish(signal);
+    const targets = all.filter((t) => !direct.has(t.index));
+    if (targets.length > 0) {
+      for (const t of targets) await t.sink.open(group.schema, signal);
+      for await (const batch of readAhead(group.stream(), readAheadBatches, signal)) {
+        await Promise.all(targets.map((t) => t.sink.write(batch, signal)));
+        const size = batchBytes(batch);
+        for (const t of targets)
+          events.emit({ type: 'rows_sent', output: t.name, rows: batch.numRows, bytes: size });
+      }
+    }
+    for (const t of all) {
+      staged[t.index] = await t.sink.finish(signal);
+      if (direct.has(t.index)) {
+        const rows = (staged[t.index] ?? []).reduce((n, f) => n + f.rows, 0);
+        events.emit({ type: 'rows_sent', output: t.name, rows, bytes: 0 });
+      }
+    }
   }
   return staged;
 }

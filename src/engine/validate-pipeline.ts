@@ -27,7 +27,7 @@ export async function validatePipeline(options: RunPipelineOptions): Promise<Val
   try {
     if (run.project.pipeline.select !== undefined)
       engine = await options.registry.sqlEngine()({ dir: join(run.tempDir, 'engine') });
-    const plan = await planPipeline(run.project, options.registry, run.contexts, engine, signal);
+    const plan = await planPipeline(run.project, options.registry, run.contexts, run.access, engine, signal);
     await Promise.all(plan.sources.map((s) => s.source.close()));
     return {
       valid: true,

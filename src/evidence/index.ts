@@ -4,5 +4,7 @@ export * from './audit-log.js';
 export * from './audit-query.js';
 export * from './canonical-json.js';
 export * from './export-access-history.js';
+export * from './exporters/index.js';
+export * from './manifest/index.js';
 export * from './signing.js';
 export * from './verify-audit-log.js';

@@ -66,17 +66,18 @@ export interface StatementFacts {
 export function formatRelation(relation: RelationRef): string {
   return [relation.catalog, relation.schema, relation.name]
     .filter((part): part is string => part !== undefined)
-    .map(quoteIdent)
+    .map(quoteIdentIfNeeded)
     .join('.');
 }
 
 /** `schema.table.column` (or `table.*`), quoted like {@link formatRelation}. */
 export function formatColumnSource(source: ColumnSource): string {
-  const column = source.column === '*' ? '*' : quoteIdent(source.column);
+  const column = source.column === '*' ? '*' : quoteIdentIfNeeded(source.column);
   return `${formatRelation(source.relation)}.${column}`;
 }
 
-export function quoteIdent(name: string): string {
+/** Quotes an identifier only when PostgreSQL would need it (`customers`, but `"Order Lines"`). */
+export function quoteIdentIfNeeded(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,14 +21,15 @@ const PG_ROOT = '/usr/lib/postgresql';
  * Starts a PostgreSQL cluster for integration tests. Uses `TEST_DATABASE_URL` when set; otherwise
  * runs `initdb` into a fresh temp dir and `pg_ctl start` on a free loopback port with the highest
  * PostgreSQL version under `/usr/lib/postgresql/<v>/bin`. PostgreSQL refuses to run as root, so
- * as root the cluster runs as the `postgres` system user.
+ * as root the cluster runs as the `postgres` system user. The cluster is also stopped when the
+ * owning process (`ownerPid`, default this one) dies without calling `stop`.
  *
  * @example
  * let pg: PostgresCluster;
  * beforeAll(async () => { pg = await startPostgresCluster(); });
  * afterAll(() => pg.stop());
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(opts: { ownerPid?: number } = {}): Promise<PostgresCluster> {
   const external = process.env.TEST_DATABASE_URL;
   if (external) return { url: external, stop: async () => {} };
 
@@ -88,6 +89,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       '-c max_connections=50',
     ].join(' ');
     started = true;
+    watchOwner(opts.ownerPid ?? process.pid, bin, dir, dataDir, asRoot);
     await exec('pg_ctl', [
       '-D',
       dataDir,
@@ -116,6 +118,17 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       cause: err,
     });
   }
+}
+
+/**
+ * A killed test process (SIGKILL, a worker torn down on timeout) runs no exit handler; a detached
+ * watchdog stops the cluster and removes its directory once the process is gone.
+ */
+function watchOwner(pid: number, bin: string, dir: string, dataDir: string, asRoot: boolean): void {
+  const pgCtl = `${asRoot ? 'runuser -u postgres -- ' : ''}'${join(bin, 'pg_ctl')}' -D '${dataDir}' stop -m immediate -w`;
+  const script = `while kill -0 ${pid} 2>/dev/null; do sleep 1; done; if [ -d '${dataDir}' ]; then ${pgCtl} >/dev/null 2>&1; rm -rf '${dir}'; fi`;
+  const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  child.unref();
 }
 
 /** The `bin` directory of the highest PostgreSQL version installed under `/usr/lib/postgresql`. */

@@ -90,7 +90,23 @@ function missingColumn(source: string, column: string, mask: string, schema: Sch
   );
 }
 
-function layoutFor(source: string, steps: readonly Step[], input: Schema): Layout {
+function missingInputColumn(
+  source: string,
+  column: string,
+  mask: string,
+  other: string,
+  schema: Schema,
+): SluiceError {
+  const names = schema.fields.map((f) => f.name);
+  const suggestion = didYouMean(other, names);
+  return new SluiceError(
+    'SCHEMA_MISMATCH',
+    `Mask \`${mask}\` on column \`${column}\` of source \`${source}\` reads column \`${other}\`, which the source does not return.${suggestion === undefined ? '' : ` Did you mean \`${suggestion}\`?`} Add it to the source's columns or fix the mask's config.`,
+    { context: { source, column, mask, input_column: other, columns: names } },
+  );
+}
+
+function layoutFor(source: string, steps: readonly Step[], input: Schema, checkInputs = true): Layout {
   const fields = [...input.fields];
   const targets: { index: number; field: Field }[][] = [];
   for (const { plan, config } of steps) {
@@ -100,6 +116,10 @@ function layoutFor(source: string, steps: readonly Step[], input: Schema): Layou
       if (f.name === plan.column) indexes.push(i);
     });
     if (indexes.length === 0) throw missingColumn(source, plan.column, mask, input);
+    for (const other of checkInputs ? (plan.definition.inputColumns?.(config) ?? []) : []) {
+      if (input.fields.every((f) => f.name !== other))
+        throw missingInputColumn(source, plan.column, mask, other, input);
+    }
     const seen: { index: number; field: Field }[] = [];
     for (const i of indexes) {
       const field = fields[i]!;
@@ -152,9 +172,17 @@ export function validateColumnMasks(
       problem(missingColumn(sourceName, plan.column, mask, schema));
       continue;
     }
+    const missing = (plan.definition.inputColumns?.(config) ?? []).filter((c) =>
+      fields.every((f) => f.name !== c),
+    );
+    if (missing.length > 0) {
+      for (const other of missing) problem(missingInputColumn(sourceName, plan.column, mask, other, schema));
+      continue;
+    }
     for (const i of indexes) {
       try {
-        fields[i] = layoutFor(sourceName, [{ plan, config }], new Schema([fields[i]!])).schema.fields[0]!;
+        fields[i] = layoutFor(sourceName, [{ plan, config }], new Schema([fields[i]!]), false).schema
+          .fields[0]!;
       } catch (err) {
         if (err instanceof SluiceError) problem(err);
         else throw err;
@@ -227,7 +255,7 @@ export async function createColumnMasks(
               const before = children[i]!;
               stats[k]!.rows += before.length;
               stats[k]!.nulls += before.nullCount;
-              const after = kernel(new Vector([before]), field);
+              const after = kernel(new Vector([before]), field, batch);
               if (after.data.length !== 1 || after.length !== before.length) {
                 throw new SluiceError(
                   'INTERNAL',

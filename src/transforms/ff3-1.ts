@@ -38,7 +38,10 @@ export class Ff3Cipher {
       );
     }
     if (!Number.isInteger(radix) || radix < 2 || radix > 65_536) {
-      throw new SluiceError('CONFIG_INVALID', `FF3-1 radix must be an integer from 2 to 65536; got ${radix}.`);
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `FF3-1 radix must be an integer from 2 to 65536; got ${radix}.`,
+      );
     }
     this.radix = radix;
     this.limits = ff3Limits(radix);
@@ -61,7 +64,13 @@ export class Ff3Cipher {
    * Encrypts (or decrypts) `digits[start, start + n)` in place under the 7-byte `tweak`. The caller
    * has checked `n` against `limits`.
    */
-  crypt(digits: Uint8Array | Uint16Array, start: number, n: number, tweak: Uint8Array, decrypt: boolean): void {
+  crypt(
+    digits: Uint8Array | Uint16Array,
+    start: number,
+    n: number,
+    tweak: Uint8Array,
+    decrypt: boolean,
+  ): void {
     const u = Math.ceil(n / 2);
     const v = n - u;
     let A = digits.slice(start, start + u);
@@ -132,7 +141,13 @@ export class Ff3Cipher {
   }
 
   /** C = REV(STR^m_radix((NUM_radix(REV(X)) ± NUM(S)) mod radix^m)). */
-  #combine(X: Uint8Array | Uint16Array, s: Buffer, m: number, C: Uint8Array | Uint16Array, sign: 1 | -1): void {
+  #combine(
+    X: Uint8Array | Uint16Array,
+    s: Buffer,
+    m: number,
+    C: Uint8Array | Uint16Array,
+    sign: 1 | -1,
+  ): void {
     const radix = this.radix;
     const mod = this.#pow[m]!;
     if (mod <= FAST_LIMIT) {

@@ -50,16 +50,16 @@ export function createFpeFormat(key: Uint8Array, options: FpeOptions = {}): FpeF
   }
   const points = [...alphabet].map((c) => c.codePointAt(0)!);
   const index = new Map<number, number>();
-  points.forEach((p, i) => index.set(p, i));
+  for (const [i, p] of points.entries()) index.set(p, i);
   if (index.size !== points.length || points.length < 2) {
-    throw new SluiceError(
-      'CONFIG_INVALID',
-      'FPE `alphabet` needs at least 2 characters, each listed once.',
-    );
+    throw new SluiceError('CONFIG_INVALID', 'FPE `alphabet` needs at least 2 characters, each listed once.');
   }
   const luhn = options.luhn === true;
   if (luhn && alphabet !== FPE_DIGITS.slice(0, 10)) {
-    throw new SluiceError('CONFIG_INVALID', 'FPE `luhn` works on decimal digits only: use radix 10 and no `alphabet`.');
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      'FPE `luhn` works on decimal digits only: use radix 10 and no `alphabet`.',
+    );
   }
   let ascii: Int16Array | undefined;
   if (points.every((p) => p < 0x80)) {

@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/errors.js';
-import { cryptText, createFpeFormat, type FpeOptions, fpeTweakForColumn } from './fpe-format.js';
+import { createFpeFormat, cryptText, type FpeOptions, fpeTweakForColumn } from './fpe-format.js';
 
 /** Key and tweak of FF3-1 as hex, plus the alphabet options of the `fpe` mask. */
 export interface FpeParams extends FpeOptions {

@@ -52,8 +52,11 @@ const ACCEPTS = '`Utf8`, `LargeUtf8` and integer types';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Computes the MAC of every valid value of `data` and calls `write(i)` with the MAC in `mac.out`. */
-function macEach(data: Data, mac: HmacSha256, write: (i: number) => void): void {
+/**
+ * Computes the MAC of every valid value of `data` (strings as UTF-8, integers as decimal text) and
+ * calls `write(i)` with the MAC in `mac.out`. Shared by the masks seeded by a value's MAC.
+ */
+export function macEach(data: Data, mac: HmacSha256, write: (i: number) => void): void {
   const { type, length } = data;
   const valid = rebasedValidity(data);
   if (DataType.isUtf8(type)) {

@@ -1,9 +1,18 @@
+export * from '../detect/index.js';
 export * from './builtin-masks.js';
 export * from './column-masks.js';
+export * from './date-shift-mask.js';
+export { FAKE_LOCALES, type FakeLocale } from './fake-locale.js';
+export * from './fake-mask.js';
+export { createFpe, type Fpe, type FpeParams, fpeColumnTweak, fpeDecrypt, fpeEncrypt } from './fpe.js';
+export * from './fpe-mask.js';
+export * from './generalize-mask.js';
 export * from './hmac-mask.js';
 export * from './hmac-sha256.js';
 export * from './key-ring.js';
+export * from './noise-mask.js';
 export * from './null-mask.js';
 export * from './partial-mask.js';
 export * from './redact-mask.js';
+export * from './redact-pii-mask.js';
 export { sha256 } from './sha256.js';

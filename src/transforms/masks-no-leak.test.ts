@@ -23,6 +23,11 @@ const configs: Record<string, Record<string, unknown>[]> = {
   hmac: [{ key_id: 'k' }, { key_id: 'k', output: 'base32' }, { key_id: 'k', output: 'int64' }],
   partial: [{}, { keep_last: 4 }, { keep_first: 1, keep_last: 2 }, { format: 'email' }],
   null: [{}],
+  fake: [
+    { key_id: 'k', kind: 'email' },
+    { key_id: 'k', kind: 'name' },
+    { key_id: 'k', kind: 'phone' },
+  ],
 };
 
 describe('masks on a corpus of emails and SSNs', () => {

@@ -29,18 +29,26 @@ export const partialConfigSchema = z
       .default('*')
       .describe('The character that replaces each hidden character.'),
     format: z
-      .enum(['email'])
+      .enum(['email', 'phone'])
       .optional()
       .describe(
-        '`email` keeps the first character of the local part and the whole domain (`j***@example.com`); a value without `@` is masked entirely.',
+        '`email` keeps the first character of the local part and the whole domain (`j***@example.com`); a value without `@` is masked entirely. `phone` hides every digit but the last `keep_last` (default 4) and keeps `+`, spaces, brackets and dashes (`+1 (***) ***-4567`).',
       ),
   })
   .superRefine((config, ctx) => {
-    if (config.format !== undefined && (config.keep_first !== undefined || config.keep_last !== undefined)) {
+    const phoneKeepsLast = config.format === 'phone' && config.keep_first === undefined;
+    if (
+      config.format !== undefined &&
+      !phoneKeepsLast &&
+      (config.keep_first !== undefined || config.keep_last !== undefined)
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['format'],
-        message: '`format` decides which characters are kept; remove `keep_first` and `keep_last`.',
+        message:
+          config.format === 'phone'
+            ? '`format: phone` keeps the last `keep_last` digits; remove `keep_first`.'
+            : '`format` decides which characters are kept; remove `keep_first` and `keep_last`.',
       });
     }
   })
@@ -88,6 +96,8 @@ export interface PartialPlan {
   keepFirst: number;
   keepLast: number;
   email: boolean;
+  /** Hide all digits but the last `keepLast`, keep every other character. */
+  phone?: boolean;
   maskChar: Uint8Array;
 }
 
@@ -124,7 +134,24 @@ export function partialData(data: Data, plan: PartialPlan): Data {
     if (!nullBitmap || (nullBitmap[i >> 3]! >> (i & 7)) & 1) {
       const start = srcOffsets[i]!;
       const end = srcOffsets[i + 1]!;
-      if (plan.email) {
+      if (plan.phone) {
+        let digits = 0;
+        for (let p = start; p < end; p++) if (src[p]! >= 0x30 && src[p]! <= 0x39) digits++;
+        let seen = 0;
+        let p = start;
+        while (p < end) {
+          const b = src[p]!;
+          if (b >= 0x30 && b <= 0x39) {
+            if (seen++ < digits - plan.keepLast) hide(1);
+            else out[pos++] = b;
+            p++;
+          } else {
+            const next = afterCodePoints(src, p, end, 1);
+            copy(p, next);
+            p = next;
+          }
+        }
+      } else if (plan.email) {
         let at = -1;
         for (let p = end - 1; p >= start; p--) {
           if (src[p] === AT) {
@@ -175,10 +202,12 @@ export const partialMask: MaskDefinition<PartialConfig> = {
     return input;
   },
   async create(config) {
+    const phone = config.format === 'phone';
     const plan: PartialPlan = {
       keepFirst: config.keep_first ?? 0,
-      keepLast: config.keep_last ?? 0,
+      keepLast: config.keep_last ?? (phone ? 4 : 0),
       email: config.format === 'email',
+      phone,
       maskChar: new TextEncoder().encode(config.mask_char),
     };
     return (vector) => mapChunks(vector, (data) => partialData(data, plan));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
+import { inject } from 'vitest';
 import {
   type ComponentContext,
   createSecretResolver,
@@ -9,6 +10,7 @@ import {
   type SourceSpec,
   silentLogger,
 } from '../../../src/index.js';
+import { startPostgresCluster } from '../../../src/testing/postgres-cluster.js';
 import { type PostgresConfig, postgresConfigSchema } from '../config.js';
 import { PostgresSource } from '../postgres-source.js';
 
@@ -74,4 +76,24 @@ export async function backendsOf(url: string, runId: string): Promise<number> {
     if (n === 0 || Date.now() > deadline) return n;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A fresh database for one test file: on the cluster the optional globalSetup provides, else on
+ * one started for this file (or `TEST_DATABASE_URL`). Dropped, with its cluster, by `stop`.
+ */
+export async function startTestDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
+  const provided = inject('postgresUrl') as string | undefined;
+  const cluster = provided ? { url: provided, stop: async () => {} } : await startPostgresCluster();
+  const name = `sluice_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  await admin(cluster.url, `CREATE DATABASE ${name}`);
+  const url = new URL(cluster.url);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async stop() {
+      await admin(cluster.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await cluster.stop();
+    },
+  };
 }

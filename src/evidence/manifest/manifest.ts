@@ -1,6 +1,10 @@
 import type { ColumnFacts, IdentityFacts, OutputFileFacts } from '../../core/events.js';
 
-export const MANIFEST_VERSION = '0.1';
+/**
+ * Types of the legacy 0.1 manifest, kept only while the engine still calls `ManifestBuilder.build`.
+ * Format 1.0 lives in `manifest-schema.ts`.
+ */
+export const MANIFEST_VERSION_V0 = '0.1';
 
 export interface ManifestMask {
   mask: string;

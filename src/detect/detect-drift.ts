@@ -1,0 +1,39 @@
+import type { RecordBatch } from 'apache-arrow';
+import { classifyValues } from './classify-values.js';
+import type { PiiKind } from './pii-kind.js';
+
+/** A column the policy does not classify in which the detectors found personal data or secrets. */
+export interface DriftFinding {
+  column: string;
+  kind: PiiKind;
+  /** Share of the batch's non-null values containing that kind. */
+  ratio: number;
+}
+
+/**
+ * Scans the string columns of `batch` that are not in `classifiedColumns` and reports each kind found
+ * in at least `threshold` (0..1) of a column's non-null values, highest ratio first. The engine calls
+ * it per batch and stops (or quarantines) when the list is not empty. Never returns a value.
+ *
+ * @example
+ * const findings = detectDrift(batch, new Set(['email']), 0.05);
+ * if (findings.length > 0) throw driftError(findings);
+ */
+export function detectDrift(
+  batch: RecordBatch,
+  classifiedColumns: ReadonlySet<string>,
+  threshold: number,
+): DriftFinding[] {
+  const findings: DriftFinding[] = [];
+  batch.schema.fields.forEach((field, i) => {
+    if (classifiedColumns.has(field.name)) return;
+    const vector = batch.getChildAt(i);
+    if (!vector) return;
+    const { values, ratios } = classifyValues(vector);
+    if (values === 0) return;
+    for (const [kind, ratio] of Object.entries(ratios) as [PiiKind, number][]) {
+      if (ratio >= threshold && ratio > 0) findings.push({ column: field.name, kind, ratio });
+    }
+  });
+  return findings.sort((a, b) => b.ratio - a.ratio);
+}

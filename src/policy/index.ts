@@ -1,0 +1,13 @@
+export * from './classifier.js';
+export * from './decide.js';
+export * from './decision.js';
+export * from './engine-functions.js';
+export * from './load-policy.js';
+export * from './loaded-policy.js';
+export * from './mask-satisfaction.js';
+export * from './policy-schema.js';
+export * from './policy-version.js';
+export { DEFAULT_SCHEMAS } from './relation-name.js';
+export * from './row-filter.js';
+export { parseRowFilterPredicate } from './row-filter-predicate.js';
+export * from './row-limit.js';

@@ -1,0 +1,80 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { demoProject, runCli } from './cli.js';
+
+async function auditRecords(dir: string): Promise<Record<string, unknown>[]> {
+  return (await readFile(join(dir, '.sluice/audit.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+}
+
+describe('the demo under its policy', () => {
+  it('denies the run with exit 3, naming the column and the masks that would satisfy it, when a mask is removed', async () => {
+    const dir = await demoProject();
+    const text = await readFile(join(dir, 'pipelines/demo.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'pipelines/demo.yaml'),
+      text
+        .split('\n')
+        .filter((l) => !l.includes('email: { mask: hmac'))
+        .join('\n'),
+    );
+    const result = await runCli(['run', 'pipelines/demo.yaml'], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('error[POLICY_DENIED]');
+    expect(result.stderr).toContain(
+      'Column `email` of source `customers` is classified `pii.email`; mask it with one of: `hmac`, `redact`, `null`',
+    );
+    const decisions = (await auditRecords(dir)).filter((r) => r['kind'] === 'decision');
+    expect(decisions.at(-1)).toMatchObject({
+      verdict: 'deny',
+      source: 'customers',
+      purpose: 'model-training',
+    });
+    expect(decisions.at(-1)?.['policy_version']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('denies a purpose the policy does not grant', async () => {
+    const dir = await demoProject();
+    const text = await readFile(join(dir, 'pipelines/demo.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'pipelines/demo.yaml'),
+      text.replace('purpose: model-training', 'purpose: analytics'),
+    );
+    const result = await runCli(['run', 'pipelines/demo.yaml'], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('error[POLICY_DENIED]');
+  });
+
+  it('denies a source query the guard cannot prove read-only, before connecting', async () => {
+    const dir = await demoProject();
+    const text = await readFile(join(dir, 'pipelines/demo.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'pipelines/demo.yaml'),
+      text.replace(
+        'query: SELECT id, customer_id, subject, body, created_at FROM support_tickets',
+        'query: "WITH gone AS (DELETE FROM support_tickets RETURNING *) SELECT id, customer_id, subject, body, created_at FROM gone"',
+      ),
+    );
+    const result = await runCli(['run', 'pipelines/demo.yaml'], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/data-modifying-cte/);
+  });
+
+  it('records each source decision, with the policy version, in the manifest and the audit log', async () => {
+    const dir = await demoProject();
+    const result = await runCli(['run', 'pipelines/demo.yaml', '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const decisions = (await auditRecords(dir)).filter((r) => r['kind'] === 'decision');
+    expect(decisions.map((d) => [d['source'], d['verdict']])).toEqual([
+      ['customers', 'allow'],
+      ['tickets', 'allow'],
+    ]);
+    const manifest = JSON.parse(await readFile(JSON.parse(result.stdout).manifest, 'utf8'));
+    const customers = manifest.sources.find((s: { name: string }) => s.name === 'customers');
+    expect(customers.masks.find((m: { column: string }) => m.column === 'email').origin).toBe('policy');
+    expect(manifest.policy.sha256).toBe(decisions[0]?.['policy_version']);
+  });
+});
