@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoProject, runCli } from './cli.js';
@@ -76,5 +76,40 @@ describe('the demo under its policy', () => {
     const customers = manifest.sources.find((s: { name: string }) => s.name === 'customers');
     expect(customers.masks.find((m: { column: string }) => m.column === 'email').origin).toBe('policy');
     expect(manifest.policy.sha256).toBe(decisions[0]?.['policy_version']);
+  });
+
+  it('`pipeline plan` shows each decision and the mandatory masks without reading data', async () => {
+    const dir = await demoProject();
+    const allowed = await runCli(['plan', 'pipelines/demo.yaml', '--json'], { cwd: dir });
+    expect(allowed.code, allowed.stderr).toBe(0);
+    const plan = JSON.parse(allowed.stdout);
+    expect(plan.verdict).toBe('allow');
+    expect(plan.identity).toMatchObject({ method: 'local', verified: false });
+    const customers = plan.sources.find((s: { name: string }) => s.name === 'customers');
+    expect(customers.masks.find((m: { column: string }) => m.column === 'email')).toMatchObject({
+      requested: { mask: 'hmac', key_id: 'demo' },
+      mandatory: { classes: ['pii.email'], satisfied: true },
+    });
+    // Planning reads no data: the fixture is not even generated.
+    await expect(access(join(dir, '.sluice/demo/fixtures.duckdb'))).rejects.toThrow();
+
+    const text = await readFile(join(dir, 'pipelines/demo.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'pipelines/demo.yaml'),
+      text.replace(/ssn: \{ mask: partial, keep_last: 4 \}/, 'ssn: { mask: partial, keep_last: 6 }'),
+    );
+    const denied = await runCli(['plan', 'pipelines/demo.yaml'], { cwd: dir });
+    expect(denied.code).toBe(3);
+    expect(denied.stdout).toMatch(/mask ssn: partial · class pii\.ssn needs one of .*: MISSING/);
+  });
+
+  it('`pipeline whoami` prints the identity from the config, and rejects an unknown token with exit 3', async () => {
+    const dir = await demoProject();
+    const me = await runCli(['whoami', '--json'], { cwd: dir });
+    expect(me.code, me.stderr).toBe(0);
+    expect(JSON.parse(me.stdout).identity).toMatchObject({ method: 'local', verified: false });
+    const bad = await runCli(['whoami'], { cwd: dir, env: { SLUICE_TOKEN: 'slc_not_a_real_token_value' } });
+    expect(bad.code).toBe(3);
+    expect(bad.stdout + bad.stderr).not.toContain('slc_not_a_real_token_value');
   });
 });

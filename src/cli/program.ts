@@ -4,6 +4,7 @@ import { auditCommand } from './commands/audit.js';
 import { fixturesCommand } from './commands/fixtures.js';
 import { guardCommand } from './commands/guard.js';
 import { manifestCommand } from './commands/manifest.js';
+import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { scanCommand } from './commands/scan.js';
 import { schemaCommand } from './commands/schema.js';
@@ -36,6 +37,7 @@ Start with:  pipeline run pipelines/demo.yaml`,
   for (const command of [
     runCommand(),
     validateCommand(),
+    planCommand(),
     fixturesCommand(),
     guardCommand(),
     scanCommand(),

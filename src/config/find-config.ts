@@ -13,9 +13,19 @@ export async function findConfig(
   explicit: string | undefined,
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
+  return findConfigFrom(dirname(resolve(pipelinePath)), explicit, env, `\`${pipelinePath}\``);
+}
+
+/** Like `findConfig`, searching upwards from `start` (e.g. the working directory). */
+export async function findConfigFrom(
+  start: string,
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+  what = `\`${start}\``,
+): Promise<string> {
   const named = explicit ?? env['SLUICE_CONFIG'];
   if (named) return resolve(named);
-  let dir = dirname(resolve(pipelinePath));
+  let dir = resolve(start);
   for (;;) {
     const candidate = join(dir, CONFIG_FILE_NAME);
     if (await exists(candidate)) return candidate;
@@ -25,8 +35,8 @@ export async function findConfig(
   }
   throw new SluiceError(
     'CONFIG_NOT_FOUND',
-    `No config file found for \`${pipelinePath}\`. Pass \`--config <file>\`, set \`SLUICE_CONFIG\`, or create \`${CONFIG_FILE_NAME}\` beside the pipeline or in a parent directory.`,
-    { context: { pipeline: pipelinePath } },
+    `No config file found for ${what}. Pass \`--config <file>\`, set \`SLUICE_CONFIG\`, or create \`${CONFIG_FILE_NAME}\` beside the pipeline or in a parent directory.`,
+    { context: { start } },
   );
 }
 

@@ -65,6 +65,8 @@ export type SluiceEventBody =
       /** Predicates the policy added to the query (policy text, not data). */
       row_filters: { relation: string; predicate: string }[];
       row_limit?: number;
+      /** Output columns derived from classified columns: their classes and the masks that satisfy them. */
+      mandatory?: { column: string; classes: string[]; satisfied_by: string[]; satisfied: boolean }[];
       /** SHA-256 of the query text as written in the pipeline. */
       query_sha256: string;
       /** The AST hash of the query: equal for the same statement whatever its formatting. */

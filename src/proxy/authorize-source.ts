@@ -11,6 +11,7 @@ import { decide } from '../policy/decide.js';
 import type { Decision } from '../policy/decision.js';
 import { ENGINE_DENIED_FUNCTIONS } from '../policy/engine-functions.js';
 import type { LoadedPolicy } from '../policy/loaded-policy.js';
+import { formatSatisfier } from '../policy/mask-satisfaction.js';
 import { applyRowFilters } from '../policy/row-filter.js';
 import { applyRowLimit } from '../policy/row-limit.js';
 
@@ -124,6 +125,12 @@ export async function authorizeSource(
       origin: mandatory.has(m.column) ? ('policy' as const) : ('pipeline' as const),
     })),
     row_filters: decision.row_filters.map((f) => ({ relation: String(f.relation), predicate: f.predicate })),
+    mandatory: Object.entries(decision.mandatory_masks).map(([column, m]) => ({
+      column,
+      classes: m.classes,
+      satisfied_by: m.satisfied_by.map(formatSatisfier),
+      satisfied: m.satisfied,
+    })),
     ...(decision.matched_rule === undefined ? {} : { matched_rule: decision.matched_rule }),
     ...(decision.row_limit === undefined ? {} : { row_limit: decision.row_limit }),
   });

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { EXIT } from '../../core/error-codes.js';
-import { SluiceError } from '../../core/errors.js';
 
 interface WhoamiCommandOptions {
+  config?: string;
   authenticators?: string;
   tokenFile?: string;
   json?: boolean;
@@ -16,26 +16,21 @@ export function whoamiCommand(): Command {
       '--token-file <path>',
       'file holding the credential (default: $SLUICE_TOKEN, then the config default)',
     )
+    .option('-c, --config <file>', 'config file (default: $SLUICE_CONFIG, else the nearest sluice.yaml)')
     .addOption(
-      new Option(
-        '--authenticators <yaml-file>',
-        'YAML file with the `identity:` section (until --config lands)',
-      ).hideHelp(),
+      new Option('--authenticators <yaml-file>', 'YAML file with just an `identity:` section').hideHelp(),
     )
     .option('--json', 'print one JSON document')
     .action(async (opts: WhoamiCommandOptions) => {
-      if (opts.authenticators === undefined) {
-        throw new SluiceError(
-          'USAGE',
-          'Name the identity configuration with `--authenticators <yaml-file>`.',
-        );
-      }
-      const [{ loadIdentityConfig }, { createAuthenticators }, { whoami, formatWhoami }] = await Promise.all([
-        import('../../identity/load-identity-config.js'),
-        import('../../identity/create-authenticators.js'),
-        import('../../identity/whoami.js'),
-      ]);
-      const { config, baseDir } = await loadIdentityConfig(opts.authenticators);
+      const [{ findConfigFrom }, { loadIdentityConfig }, { createAuthenticators }, { whoami, formatWhoami }] =
+        await Promise.all([
+          import('../../config/find-config.js'),
+          import('../../identity/load-identity-config.js'),
+          import('../../identity/create-authenticators.js'),
+          import('../../identity/whoami.js'),
+        ]);
+      const file = opts.authenticators ?? (await findConfigFrom(process.cwd(), opts.config, process.env));
+      const { config, baseDir } = await loadIdentityConfig(file);
       const result = await whoami(createAuthenticators(config, { baseDir }), {
         ...(opts.tokenFile === undefined ? {} : { tokenFile: opts.tokenFile }),
         ...(config.default_credential === undefined ? {} : { defaultCredential: config.default_credential }),
