@@ -178,3 +178,21 @@ describe('the demo pipeline', () => {
     expect(names.sort()).toEqual(['manifest.dsse.json', 'manifest.json', 'tickets.parquet']);
   });
 });
+
+describe('deterministic output', () => {
+  it('gives byte-identical dataset files and the same dataset digest for the same inputs and keys', async () => {
+    const a = await demoProject();
+    const b = await demoProject();
+    const runA = await runCli(['run', 'pipelines/demo.yaml', '--json'], { cwd: a });
+    const runB = await runCli(['run', 'pipelines/demo.yaml', '--json'], { cwd: b });
+    expect(runA.code, runA.stderr).toBe(0);
+    expect(runB.code, runB.stderr).toBe(0);
+    const [ja, jb] = [JSON.parse(runA.stdout), JSON.parse(runB.stdout)];
+    expect(ja.run_id).not.toBe(jb.run_id);
+    expect(ja.outputs[0].files[0].sha256).toBe(jb.outputs[0].files[0].sha256);
+    const [ma, mb] = await Promise.all(
+      [readFile(ja.manifest, 'utf8'), readFile(jb.manifest, 'utf8')].map(async (p) => JSON.parse(await p)),
+    );
+    expect(ma.dataset.digest).toBe(mb.dataset.digest);
+  });
+});

@@ -113,3 +113,38 @@ describe('the demo under its policy', () => {
     expect(bad.stdout + bad.stderr).not.toContain('slc_not_a_real_token_value');
   });
 });
+
+describe('drift detection', () => {
+  it('stops a run when an unclassified, unmasked column turns out to hold personal data, and writes nothing', async () => {
+    const dir = await demoProject();
+    // No policy: nothing is classified, so only drift detection stands between the e-mails and the output.
+    const config = await readFile(join(dir, 'sluice.yaml'), 'utf8');
+    await writeFile(join(dir, 'sluice.yaml'), config.replace(/^policy: .*$/m, ''));
+    await writeFile(
+      join(dir, 'pipelines/leak.yaml'),
+      `version: 1
+name: leak
+purpose: model-training
+sources:
+  customers: { connection: demo, table: customers, columns: [id, email, country] }
+outputs:
+  - { path: ../out/leak/customers.parquet, format: parquet }
+`,
+    );
+    const result = await runCli(['run', 'pipelines/leak.yaml'], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /unclassified, unmasked column\(s\) holding personal data: `email` \(100% email\)/,
+    );
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(join(dir, 'out/leak')).catch(() => [])).filter((n) => !n.startsWith('.'))).toEqual(
+      [],
+    );
+    const audit = (await readFile(join(dir, '.sluice/audit.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(audit.some((r) => r.kind === 'drift.detected' && r.column === 'email')).toBe(true);
+    expect(JSON.stringify(audit)).not.toMatch(/@example\.(com|net|org)/);
+  });
+});

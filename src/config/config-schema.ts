@@ -56,6 +56,27 @@ export function buildConfigSchema(registry: Registry) {
         .describe(
           'The policy file (relative to this file): classifications, rules and mandatory masks. Without one, only the SQL guard applies.',
         ),
+      drift: z
+        .strictObject({
+          threshold: z
+            .number()
+            .gt(0)
+            .max(1)
+            .default(0.05)
+            .describe(
+              "Share of a column's non-null values that must look like personal data to count as drift.",
+            ),
+          on_detect: z
+            .enum(['fail', 'quarantine'])
+            .default('fail')
+            .describe(
+              'Stop the run (exit 3), or drop the batch and go on; either way nothing of it is written.',
+            ),
+        })
+        .default({ threshold: 0.05, on_detect: 'fail' })
+        .describe(
+          'Drift detection: unmasked text columns of every batch are scanned for personal data that no classification covers.',
+        ),
       manifest: z
         .strictObject({
           signing_key: secretRefSchema

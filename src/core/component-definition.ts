@@ -14,6 +14,11 @@ export interface ConnectionDefinition<C extends { type: string } = { type: strin
   description: string;
   /** A `z.strictObject` whose `type` is `z.literal(type)`. Parsing never connects. */
   configSchema: z.ZodObject;
+  /**
+   * True when the connection's sources apply the masks of `SourceSpec.masks` themselves (the
+   * `proxy` connection: the proxy server masks under its policy); the engine then does not mask again.
+   */
+  appliesMasks?: boolean;
   /** Creates a source; no I/O until `describe` or `read`. */
   createSource(config: C, spec: SourceSpec, ctx: ComponentContext): Source;
 }

@@ -104,6 +104,16 @@ export type SluiceEventBody =
       /** Why the mask applies: requested in the pipeline, or mandatory by policy. */
       origin: 'pipeline' | 'policy';
     }
+  | {
+      type: 'drift_detected';
+      source: string;
+      column: string;
+      /** The kind of data found (`email`, `phone`, `card` …), never a value. */
+      kind: string;
+      ratio: number;
+      rows: number;
+      action: 'fail' | 'quarantine';
+    }
   | { type: 'rows_sent'; output: string; rows: number; bytes: number }
   | { type: 'select_executed'; query: string; columns: ColumnFacts[] }
   | {

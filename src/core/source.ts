@@ -9,6 +9,13 @@ export interface SourceSpec {
   columns?: string[];
   /** Rows per record batch. */
   batch_rows: number;
+  /** The run's purpose; only connections that forward the extraction (`appliesMasks`) read it. */
+  purpose?: string;
+  /**
+   * The pipeline's masks for this source, for connections that declare `appliesMasks`: they have
+   * the masks applied remotely, and the engine does not apply them again.
+   */
+  masks?: Record<string, { mask: string; key_id?: string; [option: string]: unknown }>;
 }
 
 /**

@@ -80,6 +80,18 @@ export class AuditTrail {
           ...(event.row_limit === undefined ? {} : { row_limit: event.row_limit }),
         });
         break;
+      case 'drift_detected':
+        this.#append({
+          kind: 'drift.detected',
+          run_id: event.run_id,
+          source: event.source,
+          column: event.column,
+          data_kind: event.kind,
+          ratio: event.ratio,
+          rows: event.rows,
+          action: event.action,
+        });
+        break;
       case 'source_opened':
         this.#open.set(event.source, {
           connection: event.connection,

@@ -17,6 +17,7 @@ import {
   createColumnMasks,
   validateColumnMasks,
 } from '../transforms/column-masks.js';
+import { guardDrift } from './drift-guard.js';
 
 export interface PlannedSource {
   name: string;
@@ -119,7 +120,20 @@ export async function planSources(
       await source.close().catch(() => undefined);
       continue;
     }
-    const masks = await createColumnMasks(name, plans, contexts.pipeline);
+    const columnMasks = await createColumnMasks(name, plans, contexts.pipeline);
+    const covered = new Set([...plans.map((p) => p.column), ...authorization.mandatory]);
+    const masks: ColumnMasks = {
+      outputSchema: (input) => columnMasks.outputSchema(input),
+      apply: (input, signal) =>
+        guardDrift(
+          name,
+          columnMasks.apply(input, signal),
+          covered,
+          project.config.drift,
+          contexts.pipeline.events,
+          contexts.pipeline.logger,
+        ),
+    };
     sources.push({
       name,
       connection: spec.connection,
