@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { SLUICE_VERSION } from '../version.js';
 import { auditCommand } from './commands/audit.js';
+import { detokenizeCommand } from './commands/detokenize.js';
 import { fixturesCommand } from './commands/fixtures.js';
 import { guardCommand } from './commands/guard.js';
 import { manifestCommand } from './commands/manifest.js';
+import { proxyCommand } from './commands/proxy.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { scanCommand } from './commands/scan.js';
@@ -45,7 +47,9 @@ Start with:  pipeline run pipelines/demo.yaml`,
     auditCommand(),
     whoamiCommand(),
     tokenCommand(),
+    detokenizeCommand(),
     schemaCommand(),
+    proxyCommand(),
   ]) {
     program.addCommand(command);
   }

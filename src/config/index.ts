@@ -1,6 +1,7 @@
 export * from './config-schema.js';
 export * from './find-config.js';
 export * from './interpolate-env.js';
+export * from './load-config.js';
 export * from './load-plugins.js';
 export * from './load-project.js';
 export * from './pipeline-schema.js';

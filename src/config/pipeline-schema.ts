@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Registry } from '../core/registry.js';
+import { outputStageShape } from '../outputs/output-options.js';
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const identifier = (what: string) =>
@@ -87,6 +88,7 @@ export function buildPipelineSchema(registry: Registry) {
           .describe(
             'Which source feeds this output when the pipeline has no `select`. Required with several sources.',
           ),
+        ...outputStageShape,
       }),
     ),
     'output format',

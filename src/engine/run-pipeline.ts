@@ -22,6 +22,7 @@ import type { AuthenticationListener } from '../identity/authentication-event.js
 import { createAuthenticators } from '../identity/create-authenticators.js';
 import { identityFacts } from '../identity/identity.js';
 import { resolveIdentity } from '../identity/resolve-identity.js';
+import { createOutputSink } from '../outputs/output-sink.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import type { AccessRequest } from '../proxy/authorize-source.js';
 import { createKeyRing } from '../transforms/key-ring.js';
@@ -81,7 +82,7 @@ export function newRunId(now = new Date()): string {
  */
 export async function authenticate(
   project: Pick<PartialProject, 'config' | 'configFile' | 'configDir'>,
-  options: RunPipelineOptions,
+  options: Pick<RunPipelineOptions, 'identity' | 'env' | 'tokenFile' | 'signal'>,
   onAuthentication?: AuthenticationListener,
 ): Promise<IdentityFacts> {
   if (options.identity) return options.identity;
@@ -237,7 +238,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     });
 
     await trail.flush(); // the start of the run is on the audit log before any row is read
-    sinks = plan.outputs.map((o) => o.definition.create({ ...o.config, path: o.path }, contexts.pipeline));
+    sinks = plan.outputs.map((o) => createOutputSink(o, contexts.pipeline, events));
     const staged = await writeOutputs(plan, sinks, engine, events, signal, options.readAheadBatches ?? 2);
     throwIfAborted(signal);
 

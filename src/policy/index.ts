@@ -1,6 +1,7 @@
 export * from './classifier.js';
 export * from './decide.js';
 export * from './decision.js';
+export * from './detokenize-grant.js';
 export * from './engine-functions.js';
 export * from './load-policy.js';
 export * from './loaded-policy.js';

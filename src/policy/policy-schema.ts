@@ -181,6 +181,29 @@ export const ruleSchema = z
   })
   .describe('Grants some identities a purpose on some connections, tables and columns.');
 
+export const detokenizeGrantSchema = z
+  .strictObject({
+    id: name('Grant ids').describe('Stable id; every detokenization names the grant it used.'),
+    description: z.string().optional().describe('Why these identities may reverse tokens.'),
+    subjects: z.array(z.string().min(1)).default([]).describe('Subjects granted (`*`: any subject).'),
+    groups: z.array(z.string().min(1)).default([]).describe('Groups granted.'),
+    methods: z
+      .array(z.enum(['oidc', 'token', 'local']))
+      .optional()
+      .describe('Authentication methods accepted (default: all).'),
+    allow_unverified: z
+      .boolean()
+      .default(false)
+      .describe('Also grant unverified identities. Off unless set explicitly.'),
+    key_ids: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('Key ids whose `fpe` tokens these identities may reverse.'),
+  })
+  .describe(
+    'Who may run `pipeline detokenize` (reverse `fpe` tokens) with which keys. Every use is audited.',
+  );
+
 export const policySchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
@@ -208,6 +231,10 @@ export const policySchema = z
         'Grants, tried in order; the first rule that grants the whole query applies. No rule, no data.',
       ),
     approvals: approvalSettingsSchema.optional(),
+    detokenize: z
+      .array(detokenizeGrantSchema)
+      .default([])
+      .describe('Grants to reverse `fpe` tokens with `pipeline detokenize`. None by default: nobody may.'),
     functions: z
       .strictObject({
         allow: z
@@ -223,6 +250,7 @@ export const policySchema = z
 
 export type Policy = z.infer<typeof policySchema>;
 export type PolicyRule = z.infer<typeof ruleSchema>;
+export type DetokenizeGrant = z.infer<typeof detokenizeGrantSchema>;
 export type DataClass = z.infer<typeof dataClassSchema>;
 export type MaskSatisfier = z.infer<typeof maskSatisfierSchema>;
 export type ApprovalSettings = z.infer<typeof approvalSettingsSchema>;

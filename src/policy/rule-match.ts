@@ -8,7 +8,10 @@ export type RelationMatcher = (relation: NormalizedRelation) => boolean;
 export type ColumnMatcher = (relation: NormalizedRelation, column: string) => boolean;
 
 /** Why the rule does not apply to this identity, or undefined when it does. */
-export function identityMismatch(rule: PolicyRule, identity: IdentityFacts): string | undefined {
+export function identityMismatch(
+  rule: Pick<PolicyRule, 'subjects' | 'groups' | 'methods' | 'allow_unverified'>,
+  identity: IdentityFacts,
+): string | undefined {
   if (!identity.verified && !rule.allow_unverified) {
     return `the identity is unverified (method \`${identity.method}\`) and the rule does not set \`allow_unverified: true\``;
   }
