@@ -68,6 +68,8 @@ export const fixtureConnection: ConnectionDefinition<FixtureConnectionConfig> = 
   type: 'fixture',
   description: fixtureConnectionSchema.description ?? '',
   configSchema: fixtureConnectionSchema,
+  shardPredicate: (column, index, count) =>
+    duckdbConnection.shardPredicate?.(column, index, count) ?? 'false',
   createSource(config: FixtureConnectionConfig, spec: SourceSpec, ctx: ComponentContext): Source {
     const path = resolve(ctx.baseDir, config.path);
     const inner = duckdbConnection.createSource(

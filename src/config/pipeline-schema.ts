@@ -34,6 +34,13 @@ export const sourceSchema = z
       .min(1)
       .optional()
       .describe('Columns to read from `table` (default: all). Only with `table`.'),
+    shard_by: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Column whose hash assigns rows to shards when the run is split with `pipeline run --shard K/N`. Give related sources the same key (e.g. the customer id) so joins stay within a shard.',
+      ),
     batch_rows: z
       .number()
       .int()

@@ -21,6 +21,12 @@ export interface ConnectionDefinition<C extends { type: string } = { type: strin
   appliesMasks?: boolean;
   /** Creates a source; no I/O until `describe` or `read`. */
   createSource(config: C, spec: SourceSpec, ctx: ComponentContext): Source;
+  /**
+   * A SQL predicate, in this connection's dialect, that is true for the rows of shard `index` of
+   * `count` by a stable hash of `column` (quoted already). Every row, NULL keys included, falls in
+   * exactly one shard. Without it the connection cannot run sharded.
+   */
+  shardPredicate?(quotedColumn: string, index: number, count: number): string;
 }
 
 /** An output format (`outputs[].format` in a pipeline). */

@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import type { OutputConfig, PartialProject, Project } from '../config/load-project.js';
 import { formatPath, locate } from '../config/yaml-file.js';
@@ -8,7 +8,7 @@ import type { ConfigIssue } from '../core/errors.js';
 import { ConfigError, SluiceError } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
 import type { Source, SourceSpec } from '../core/source.js';
-import { sourceQuery } from '../core/source-query.js';
+import { quoteIdent, sourceQuery } from '../core/source-query.js';
 import type { SqlEngine } from '../core/sql-engine.js';
 import { type AccessRequest, authorizeSource } from '../proxy/authorize-source.js';
 import {
@@ -24,6 +24,11 @@ export interface PlannedSource {
   connection: string;
   connectionType: string;
   source: Source;
+  /**
+   * The query as authorized (with the policy's row filters and limit), recorded as evidence. A
+   * sharded run adds its shard predicate around it; the shard is recorded beside it.
+   */
+  query: string;
   /** Schema as the source returns it. */
   rawSchema: Schema;
   masks: ColumnMasks;
@@ -57,6 +62,7 @@ export async function planSources(
   contexts: { connection: ComponentContext; pipeline: ComponentContext },
   access: AccessRequest | undefined,
   signal: AbortSignal,
+  shard?: Shard,
 ): Promise<{ sources: PlannedSource[]; issues: ConfigIssue[] }> {
   const issues: ConfigIssue[] = [];
   const at = locator(project);
@@ -87,9 +93,25 @@ export async function planSources(
           }),
           mandatory: new Set<string>(),
         };
+    let query = authorization.query;
+    if (shard) {
+      if (spec.shard_by === undefined || !definition.shardPredicate) {
+        issues.push(
+          at(
+            ['sources', name],
+            spec.shard_by === undefined
+              ? `Source \`${name}\` has no \`shard_by\` column, so it cannot run with \`--shard\`. Name the column whose hash splits its rows.`
+              : `Connection type \`${connection.type}\` cannot split its rows into shards.`,
+          ),
+        );
+        continue;
+      }
+      // Our own wrapper around the authorized query: the shard predicate is not user input.
+      query = `SELECT * FROM (${query}) AS sharded WHERE ${definition.shardPredicate(quoteIdent(spec.shard_by), shard.index, shard.count)}`;
+    }
     const source = definition.createSource(
       connection,
-      { name, query: authorization.query, batch_rows: spec.batch_rows } satisfies SourceSpec,
+      { name, query, batch_rows: spec.batch_rows } satisfies SourceSpec,
       contexts.connection,
     );
     let rawSchema: Schema;
@@ -139,6 +161,7 @@ export async function planSources(
       connection: spec.connection,
       connectionType: connection.type,
       source,
+      query: authorization.query,
       rawSchema,
       masks,
       schema: masks.outputSchema(rawSchema),
@@ -169,12 +192,13 @@ export async function planPipeline(
   access: AccessRequest,
   engine: SqlEngine | undefined,
   signal: AbortSignal,
+  shard?: Shard,
 ): Promise<Plan> {
   const { pipeline } = project;
   const issues: ConfigIssue[] = [];
   const at = locator(project);
 
-  const planned = await planSources(project, registry, contexts, access, signal);
+  const planned = await planSources(project, registry, contexts, access, signal, shard);
   const sources = planned.sources;
   issues.push(...planned.issues);
 
@@ -198,11 +222,14 @@ export async function planPipeline(
     name: config.source === undefined ? `outputs[${i}]` : `outputs[${i}] (${config.source})`,
     config,
     definition: registry.get('output', config.format),
-    path: resolve(project.pipelineDir, config.path),
+    path: shardPath(resolve(project.pipelineDir, config.path), shard),
   }));
-  const manifestPath = pipeline.manifest.path
-    ? resolve(project.pipelineDir, pipeline.manifest.path)
-    : join(dirname(outputs[0]?.path ?? project.pipelineDir), 'manifest.json');
+  const manifestPath = shardPath(
+    pipeline.manifest.path
+      ? resolve(project.pipelineDir, pipeline.manifest.path)
+      : join(dirname(outputs[0]?.path ?? project.pipelineDir), 'manifest.json'),
+    shard,
+  );
   for (const [i, o] of outputs.entries()) {
     if (o.path === manifestPath)
       issues.push(
@@ -222,4 +249,18 @@ async function* empty(): AsyncGenerator<never> {}
 
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** One part of a dataset split across runs: `pipeline run --shard K/N`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** `out/data.parquet` → `out/data-00001-of-00004.parquet` for shard 1 of 4; unchanged without a shard. */
+export function shardPath(path: string, shard: Shard | undefined): string {
+  if (!shard) return path;
+  const ext = extname(path);
+  const tag = `-${String(shard.index).padStart(5, '0')}-of-${String(shard.count).padStart(5, '0')}`;
+  return `${path.slice(0, path.length - ext.length)}${tag}${ext}`;
 }

@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { RecordBatch, Schema } from 'apache-arrow';
+import { openApprovalGate } from '../approvals/open-approval-gate.js';
 import { loadProjectParts, type PartialProject, type Project } from '../config/load-project.js';
 import { batchBytes, schemaColumns } from '../core/arrow-util.js';
 import { removeQuietly, writeFileAtomic } from '../core/atomic-file.js';
@@ -35,6 +36,7 @@ import {
   type PlannedSource,
   planPipeline,
   planSources,
+  type Shard,
 } from './plan-pipeline.js';
 import { readAhead } from './read-ahead.js';
 import { acquireRunLock } from './run-lock.js';
@@ -55,6 +57,8 @@ export interface RunPipelineOptions {
   identity?: IdentityFacts | undefined;
   /** File holding the caller's credential (else `SLUICE_TOKEN`, else the config's default). */
   tokenFile?: string | undefined;
+  /** Extract one hash partition of every source (`--shard K/N`); outputs and manifest get a `-K-of-N` suffix. */
+  shard?: Shard | undefined;
   /** Batches read ahead of the writers per stream. */
   readAheadBatches?: number | undefined;
 }
@@ -167,7 +171,20 @@ export async function prepareRun(options: RunPipelineOptions, runId: string): Pr
     }
     const purpose = loaded.project?.pipeline.purpose ?? known.purpose;
     const access: AccessRequest | undefined =
-      purpose === undefined ? undefined : { identity, purpose, policy };
+      purpose === undefined
+        ? undefined
+        : {
+            identity,
+            purpose,
+            policy,
+            approvals: openApprovalGate({
+              config: known.config,
+              configDir: known.configDir,
+              pipelineSha256: known.pipelineFile.sha256,
+              record: (event) => openedTrail.record(event),
+              warn: (message) => logger.warn(message),
+            }),
+          };
     if (!loaded.project || !access) {
       // Keep validating what is valid on its own, so every problem is reported in one pass.
       const more = await planSources(
@@ -218,7 +235,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       : undefined;
     if (project.pipeline.select !== undefined)
       engine = await options.registry.sqlEngine()({ dir: join(run.tempDir, 'engine') });
-    plan = await planPipeline(project, options.registry, contexts, run.access, engine, signal);
+    plan = await planPipeline(project, options.registry, contexts, run.access, engine, signal, options.shard);
     releaseLock = await acquireRunLock(plan.manifestPath, [
       ...plan.outputs.map((o) => dirname(o.path)),
       dirname(plan.manifestPath),
@@ -271,6 +288,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       manifestDir: dirname(plan.manifestPath),
       finishedAt: new Date(),
       ...(head === null ? {} : { audit: { head } }),
+      ...(options.shard ? { shard: options.shard } : {}),
     });
     const written = await writeManifest(plan.manifestPath, manifest, {
       runId,
@@ -337,7 +355,7 @@ async function* extract(
     source: source.name,
     connection: source.connection,
     connection_type: source.connectionType,
-    query: source.source.query,
+    query: source.query,
   });
   events.emit({ type: 'source_schema', source: source.name, columns: schemaColumns(source.rawSchema) });
   let rows = 0;

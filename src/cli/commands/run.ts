@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../../core/error-codes.js';
 import { errorJson, renderError } from '../render-error.js';
 
@@ -7,6 +7,11 @@ export function runCommand(): Command {
     .description('Run a pipeline: extract through masks, write the dataset and its manifest atomically.')
     .argument('<pipeline>', 'pipeline YAML file')
     .option('-c, --config <file>', 'config file (default: $SLUICE_CONFIG, else the nearest sluice.yaml)')
+    .option(
+      '--shard <k/n>',
+      "extract shard K of N (0-based) by each source's `shard_by` hash; combine with `pipeline manifest merge`",
+      parseShard,
+    )
     .option(
       '--token-file <file>',
       'file holding your credential (else $SLUICE_TOKEN, else the config default)',
@@ -32,6 +37,7 @@ A run stopped with Ctrl-C removes its staged files and exits 130; no file that l
         pipeline: string,
         opts: {
           config?: string;
+          shard?: { index: number; count: number };
           tokenFile?: string;
           json?: boolean;
           logFormat: 'plain' | 'json';
@@ -68,6 +74,8 @@ A run stopped with Ctrl-C removes its staged files and exits 130; no file that l
           const result = await runPipeline({
             pipeline,
             config: opts.config,
+            tokenFile: opts.tokenFile,
+            shard: opts.shard,
             registry: await createRegistry(),
             signal: controller.signal,
             logger,
@@ -107,4 +115,14 @@ function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function parseShard(value: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index >= count) {
+    throw new InvalidArgumentError('Expected K/N with 0 <= K < N, e.g. 0/4.');
+  }
+  return { index, count };
 }

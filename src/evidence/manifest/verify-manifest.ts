@@ -231,9 +231,12 @@ async function extraFiles(manifestPath: string, manifest: Manifest, allowExtra: 
       if (!roots.has(parent)) roots.set(parent, false);
     }
   }
+  // The shard manifests a merged manifest was built from are evidence, not dataset files.
+  const shardManifest = /^manifest-\d{5}-of-\d{5}(\.dsse)?\.json$/;
   const found = new Set<string>();
   for (const [root, recursive] of roots) {
     for (const file of await listFiles(root, recursive)) {
+      if (shardManifest.test(basename(file))) continue;
       if (!listed.has(file) && !ignored.has(file)) found.add(relative(dir, file).split(sep).join('/'));
     }
   }
