@@ -1,17 +1,76 @@
-// Extraction benchmark (a script, not a test): raw `COPY ... TO STDOUT` via psql vs the Sluice
-// cursor and binary-COPY paths decoding into Arrow batches. Output to Parquet is not included yet.
-// Usage: npx vite-node bench/postgres-extract/run.ts [rows=1000000]
-import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { admin, sourceFor } from '../../connectors/postgres/test/harness.js';
+// Extraction benchmark (a script, not a test). Loads N rows of `customers` into a throwaway
+// cluster, then times, in the same run:
+//   (a) psql -c "COPY customers TO STDOUT" > /dev/null
+//   (b) `pipeline run`: cursor path → Parquet
+//   (c) `pipeline run`: binary-COPY path → Parquet
+//   (d) (c) + masks: hmac email, partial ssn, redact full_name
+// (b)–(d) run the built CLI (the real pipeline path: plan, policy-free guard, masks, Parquet
+// staging and commit, signed manifest) as child processes under /usr/bin/time -v, for peak RSS.
+// Usage: npm run build && npx vite-node bench/postgres-extract/run.ts [--rows N] [--repeat R]
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { postgresConfigSchema } from '../../connectors/postgres/config.js';
+import { PostgresSource } from '../../connectors/postgres/postgres-source.js';
+import { createSecretResolver, EventBus, silentLogger } from '../../src/index.js';
 import { findPostgresBin, startPostgresCluster } from '../../src/testing/postgres-cluster.js';
 
-const rows = Number(process.argv[2] ?? 1_000_000);
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number`);
+  return value;
+}
+const rows = option('rows', 1_000_000);
+const repeat = option('repeat', 2);
+// --cases a,c runs a subset: a, arrow (the connector-only reads), b, c, d. (a) always runs.
+const casesAt = process.argv.indexOf('--cases');
+const cases = new Set((casesAt >= 0 ? (process.argv[casesAt + 1] ?? '') : 'a,arrow,b,c,d').split(','));
+
+interface Measure {
+  seconds: number;
+  maxRssKiB: number;
+}
+
+/** Runs a command under `/usr/bin/time -v`: wall seconds and peak RSS of the child. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, stdout: 'ignore' | 'pipe') {
+  return new Promise<Measure & { stdout: string }>((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-v', cmd, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', stdout, 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) return reject(new Error(`${cmd} exited with ${code}: ${err.slice(-2000)}`));
+      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+      resolvePromise({ seconds, maxRssKiB: Number(rss?.[1] ?? 0), stdout: out });
+    });
+  });
+}
+
 const cluster = await startPostgresCluster();
+const project = await mkdtemp(join(tmpdir(), 'sluice-bench-pg-'));
 try {
-  await admin(
-    cluster.url,
+  const client = new pg.Client({ connectionString: cluster.url });
+  await client.connect();
+  await client.query(
     `CREATE TABLE customers (
       id bigint PRIMARY KEY, email text, full_name text, ssn text, created_at timestamptz,
       balance numeric(12,2), active bool, score float8, country char(2));
@@ -21,43 +80,170 @@ try {
        CASE WHEN g % 2 = 0 THEN 'US' ELSE 'DE' END
      FROM generate_series(1, ${rows}) g;`,
   );
-  await admin(cluster.url, 'VACUUM ANALYZE customers');
-  const time = async (run: () => Promise<unknown> | unknown) => {
-    const start = process.hrtime.bigint();
-    await run();
-    return Number(process.hrtime.bigint() - start) / 1e9;
-  };
+  await client.query('VACUUM ANALYZE customers');
+  await client.end();
+
+  await mkdir(join(project, 'keys'));
+  await copyFile(join(ROOT, 'fixtures/keys/demo.key'), join(project, 'keys/bench.key'));
+  await writeFile(
+    join(project, 'sluice.yaml'),
+    `version: 1
+connections:
+  pg: { type: postgres, dsn: { env: BENCH_PG_DSN } }
+  pg_cursor: { type: postgres, dsn: { env: BENCH_PG_DSN }, copy_binary: false }
+policy: policy.yaml
+keys:
+  bench: { file: keys/bench.key }
+identity:
+  authenticators:
+    - { type: local, enabled: true }
+`,
+  );
+  // The drift guard (part of every run) stops unclassified personal data: classify the columns,
+  // and let the benchmark purpose read them unmasked for (b) and (c).
+  const classified = (connection: string) =>
+    ['email: pii', 'full_name: pii', 'ssn: pii']
+      .map((c) => `  ${connection}.public.customers.${c}`)
+      .join('\n');
+  await writeFile(
+    join(project, 'policy.yaml'),
+    `version: 1
+classes:
+  pii:
+    satisfied_by: [{ mask: hmac }, { mask: redact }, { mask: partial }]
+    allow_unmasked_for: [benchmark]
+classifications:
+${classified('pg')}
+${classified('pg_cursor')}
+purposes:
+  benchmark: { description: Extraction benchmark. }
+rules:
+  - id: bench
+    subjects: ['*']
+    methods: [local]
+    allow_unverified: true
+    purposes: [benchmark]
+    connections: [pg, pg_cursor]
+    tables: [customers]
+`,
+  );
+  const pipeline = (name: string, connection: string, masks: string) =>
+    writeFile(
+      join(project, `${name}.yaml`),
+      `version: 1
+name: bench-${name}
+purpose: benchmark
+owner: bench@example.com
+sources:
+  customers:
+    connection: ${connection}
+    table: customers
+    columns: [id, email, full_name, ssn, created_at, balance, active, score, country]
+    batch_rows: 65536
+${masks}
+outputs:
+  - { path: out/${name}/customers.parquet, format: parquet }
+manifest: { path: out/${name}/manifest.json }
+`,
+    );
+  await pipeline('cursor', 'pg_cursor', '');
+  await pipeline('copy', 'pg', '');
+  await pipeline(
+    'masked',
+    'pg',
+    `transforms:
+  customers:
+    email: { mask: hmac, key_id: bench }
+    ssn: { mask: partial, keep_last: 4 }
+    full_name: { mask: redact }`,
+  );
+
+  const env = { BENCH_PG_DSN: cluster.url };
   const psql = join(findPostgresBin(), 'psql');
-  const raw = await time(() => {
-    const r = spawnSync(psql, [cluster.url, '-c', 'COPY customers TO STDOUT'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    if (r.status !== 0) throw new Error('psql failed');
-  });
-  const extract = (copy_binary: boolean) => async () => {
-    const source = sourceFor(cluster.url, {
-      query: 'SELECT * FROM customers',
-      batchRows: 65_536,
-      config: { copy_binary },
-    });
+  const best = async (times: number, run: () => Promise<Measure>) => {
+    let result: Measure | undefined;
+    for (let i = 0; i < times; i++) {
+      const m = await run();
+      if (!result || m.seconds < result.seconds) result = { seconds: m.seconds, maxRssKiB: m.maxRssKiB };
+    }
+    return result as Measure;
+  };
+  const raw = await best(repeat, () =>
+    timed(psql, [cluster.url, '-c', 'COPY customers TO STDOUT'], env, project, 'ignore'),
+  );
+  const runPipeline = (name: string) => async (): Promise<Measure> => {
+    await rm(join(project, 'out', name), { recursive: true, force: true });
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each pipeline run there.
+    const prof = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
+      : [];
+    const m = await timed(
+      process.execPath,
+      [...prof, CLI, 'run', `${name}.yaml`, '--json'],
+      env,
+      project,
+      'pipe',
+    );
+    const result = JSON.parse(m.stdout) as { duration_ms: number; outputs: { rows: number }[] };
+    if (result.outputs[0]?.rows !== rows) throw new Error(`${name}: wrote ${result.outputs[0]?.rows} rows`);
+    // The run's own duration: excludes Node start-up and module loading (~0.5 s), which a
+    // long-running extraction pays once.
+    return { seconds: result.duration_ms / 1000, maxRssKiB: m.maxRssKiB };
+  };
+  // The connector alone, in this process: the read paths into Arrow batches, no pipeline.
+  const extract = (copy_binary: boolean) => async (): Promise<Measure> => {
+    const runId = `bench-${copy_binary}`;
+    const source = new PostgresSource(
+      postgresConfigSchema.parse({ type: 'postgres', dsn: { env: 'BENCH_PG_DSN' }, copy_binary }),
+      { name: 'customers', query: 'SELECT * FROM customers', batch_rows: 65_536 },
+      {
+        runId,
+        events: new EventBus(runId),
+        logger: silentLogger,
+        baseDir: project,
+        secrets: createSecretResolver(project, env),
+        keys: { get: () => Promise.reject(new Error('no keys')), ids: () => [] },
+        tempDir: project,
+      },
+    );
+    const started = process.hrtime.bigint();
     let n = 0;
     for await (const batch of source.read(new AbortController().signal)) n += batch.numRows;
     await source.close();
     if (n !== rows) throw new Error(`read ${n} rows, expected ${rows}`);
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, maxRssKiB: 0 };
   };
-  // Best of two for the fast paths: the machine is shared, so single runs are noisy.
-  const copy = Math.min(await time(extract(true)), await time(extract(true)));
-  const cursor = await time(extract(false));
-  const rate = (s: number) => Math.round(rows / s).toLocaleString('en-US');
-  console.log(`rows: ${rows}  node ${process.version}  ${cpus()[0]?.model ?? '?'} x${cpus().length}`);
-  console.log(`(a) psql COPY text → /dev/null  ${raw.toFixed(2)} s  ${rate(raw)} rows/s  1.00×`);
+  const only = (name: string, run: () => Promise<Measure>) =>
+    cases.has(name) ? run() : Promise.resolve(undefined);
+  const arrowCursor = await only('arrow', () => best(1, extract(false)));
+  const arrowCopy = await only('arrow', () => best(repeat, extract(true)));
+  const cursor = await only('b', () => best(1, runPipeline('cursor')));
+  const copy = await only('c', () => best(repeat, runPipeline('copy')));
+  const masked = await only('d', () => best(repeat, runPipeline('masked')));
+
+  const load = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' })
+    .stdout.split(' ')
+    .slice(0, 3)
+    .join(' ');
   console.log(
-    `(b) cursor → Arrow              ${cursor.toFixed(2)} s  ${rate(cursor)} rows/s  ${(raw / cursor).toFixed(2)}×`,
+    `rows ${rows.toLocaleString('en-US')}  node ${process.version}  ${cpus()[0]?.model ?? '?'} ×${cpus().length}  load ${load}`,
   );
-  console.log(
-    `(c) COPY binary → Arrow         ${copy.toFixed(2)} s  ${rate(copy)} rows/s  ${(raw / copy).toFixed(2)}×`,
-  );
-  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  const line = (label: string, m: Measure | undefined) =>
+    m &&
+    console.log(
+      `${label.padEnd(40)} ${m.seconds.toFixed(2).padStart(6)} s  ${Math.round(rows / m.seconds)
+        .toLocaleString('en-US')
+        .padStart(
+          10,
+        )} rows/s  ${(raw.seconds / m.seconds).toFixed(2)}×  peak RSS ${m.maxRssKiB ? `${Math.round(m.maxRssKiB / 1024)} MiB` : 'n/a (in the bench process)'}`,
+    );
+  line('(a) psql COPY text → /dev/null', raw);
+  line('    cursor → Arrow (connector only)', arrowCursor);
+  line('    COPY binary → Arrow (connector only)', arrowCopy);
+  line('(b) cursor → Parquet', cursor);
+  line('(c) COPY binary → Parquet', copy);
+  line('(d) (c) + hmac/partial/redact', masked);
 } finally {
+  await rm(project, { recursive: true, force: true });
   await cluster.stop();
 }

@@ -11,7 +11,8 @@ export const duckdbConnection: ConnectionDefinition<DuckDBConnectionConfig> = {
   createSource(config: DuckDBConnectionConfig, spec: SourceSpec, ctx: ComponentContext): Source {
     return new DuckDBSource(duckdbConnectionSchema.parse(config), spec, ctx);
   },
-  shardPredicate: (column, index, count) => `hash(coalesce(CAST(${column} AS VARCHAR), '')) % ${count} = ${index}`,
+  shardPredicate: (column, index, count) =>
+    `hash(coalesce(CAST(${column} AS VARCHAR), '')) % ${count} = ${index}`,
 };
 
 export { ArrowTableWriter, createTableSql, loadBatches } from './arrow-to-duckdb.js';

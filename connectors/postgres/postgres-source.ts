@@ -15,6 +15,7 @@ import { ColumnDecodeError, CopyBinaryDecoder, CopyStreamError } from './copy-bi
 import { createPgPool, type PgPool, type PgSession } from './driver.js';
 import { toPostgresError } from './errors.js';
 import { UnrepresentableValueError } from './pg-text.js';
+import { joinSharedSnapshot, type SharedSnapshotLease } from './shared-snapshot.js';
 import { arrowType, type ColumnDescription, resolveColumnTypes, selectExpr } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -33,6 +34,7 @@ export class PostgresSource implements Source {
   readonly #ctx: ComponentContext;
   #connection: ResolvedConnection | undefined;
   #pool: PgPool | undefined;
+  #lease: SharedSnapshotLease | undefined;
   #columns: ColumnDescription[] | undefined;
   #schema: Schema | undefined;
   #snapshot: Record<string, unknown> | undefined;
@@ -71,12 +73,14 @@ export class PostgresSource implements Source {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      const shared = await this.#lease?.snapshotId();
+      throwIfAborted(signal);
       session = await pool.session();
       throwIfAborted(signal);
-      const version = await this.#begin(session);
+      const version = await this.#begin(session, shared);
       const columns = await this.#describeColumns(session);
       const schema = this.#schemaFor(columns);
-      this.#snapshot = await readSnapshot(session, version);
+      this.#snapshot = await readSnapshot(session, version, shared);
       const batchRows = this.#spec.batch_rows;
       const fieldTypes = schema.fields.map((f) => f.type);
       const builders = columns.map((c, i) => createColumnBuilder(c.type, fieldTypes[i] as never, batchRows));
@@ -149,8 +153,14 @@ export class PostgresSource implements Source {
 
   async close(): Promise<void> {
     const pool = this.#pool;
+    const lease = this.#lease;
     this.#pool = undefined;
-    await pool?.end();
+    this.#lease = undefined;
+    try {
+      await pool?.end();
+    } finally {
+      await lease?.release();
+    }
   }
 
   async #openPool(): Promise<PgPool> {
@@ -158,6 +168,7 @@ export class PostgresSource implements Source {
     const applicationName = `sluice:${this.#ctx.runId}`.slice(0, 63);
     this.#connection = await resolveConnection(this.#config, this.#ctx, applicationName);
     this.#pool = createPgPool(this.#connection.options);
+    this.#lease = joinSharedSnapshot(this.#ctx.runId, this.#connection.options, createPgPool);
     return this.#pool;
   }
 
@@ -180,9 +191,14 @@ export class PostgresSource implements Source {
     }
   }
 
-  /** Opens the extraction transaction; returns `server_version_num`. */
-  async #begin(session: PgSession): Promise<number> {
+  /** Opens the extraction transaction, on `snapshotId` when given; returns `server_version_num`. */
+  async #begin(session: PgSession, snapshotId?: string): Promise<number> {
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // Must be the transaction's first statement; SET takes no bind parameters. The id comes from
+    // pg_export_snapshot() on the same server.
+    if (snapshotId !== undefined) {
+      await session.query(`SET TRANSACTION SNAPSHOT '${snapshotId.replace(/'/g, "''")}'`);
+    }
     const { rows } = await session.query(
       `SELECT current_setting('server_version_num'),
         set_config('statement_timeout', $1, true),
@@ -277,7 +293,11 @@ function toBatch(schema: Schema, builders: ColumnBuilder[], length: number): Rec
   );
 }
 
-async function readSnapshot(session: PgSession, version: number): Promise<Record<string, unknown>> {
+async function readSnapshot(
+  session: PgSession,
+  version: number,
+  exported: string | undefined,
+): Promise<Record<string, unknown>> {
   const snapshotFn = version >= 130000 ? 'pg_current_snapshot()' : 'txid_current_snapshot()';
   const { rows } = await session.query(
     `SELECT ${snapshotFn}::text,
@@ -290,6 +310,7 @@ async function readSnapshot(session: PgSession, version: number): Promise<Record
     isolation: 'repeatable read',
     read_only: true,
     snapshot: row[0],
+    ...(exported ? { exported_snapshot: exported } : {}),
     ...(row[1] ? { wal_lsn: row[1] } : {}),
     server_version: row[2],
   };

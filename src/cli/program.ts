@@ -1,16 +1,18 @@
 import { Command } from 'commander';
 import { SLUICE_VERSION } from '../version.js';
+import { approvalsCommand, approveCommand, denyCommand } from './commands/approve.js';
 import { auditCommand } from './commands/audit.js';
 import { detokenizeCommand } from './commands/detokenize.js';
 import { fixturesCommand } from './commands/fixtures.js';
 import { guardCommand } from './commands/guard.js';
 import { manifestCommand } from './commands/manifest.js';
-import { proxyCommand } from './commands/proxy.js';
 import { planCommand } from './commands/plan.js';
+import { proxyCommand } from './commands/proxy.js';
 import { runCommand } from './commands/run.js';
 import { scanCommand } from './commands/scan.js';
 import { schemaCommand } from './commands/schema.js';
 import { tokenCommand } from './commands/token.js';
+import { usageCommand } from './commands/usage.js';
 import { validateCommand } from './commands/validate.js';
 import { whoamiCommand } from './commands/whoami.js';
 
@@ -47,9 +49,13 @@ Start with:  pipeline run pipelines/demo.yaml`,
     auditCommand(),
     whoamiCommand(),
     tokenCommand(),
+    usageCommand(),
     detokenizeCommand(),
     schemaCommand(),
     proxyCommand(),
+    approveCommand(),
+    denyCommand(),
+    approvalsCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -96,6 +96,23 @@ export function buildConfigSchema(registry: Registry) {
         })
         .default({ path: '.sluice/audit.jsonl' })
         .describe('Where audit events are appended.'),
+      approvals: z
+        .strictObject({
+          path: z
+            .string()
+            .min(1)
+            .describe(
+              'The approvals file: requests and decisions as JSON lines (relative to this file). Default: `approvals.jsonl` beside the audit log.',
+            ),
+          webhook_url: z
+            .url({ protocol: /^https?$/ })
+            .optional()
+            .describe(
+              'Posted JSON on every new request and decision (a Slack `{ text }` body for `hooks.slack.com` URLs). Failures only warn.',
+            ),
+        })
+        .optional()
+        .describe('Where approval requests and decisions are kept, and who is notified of them.'),
     })
     .describe("Sluice config: connections, keys, identity and audit (the security team's file).");
 }

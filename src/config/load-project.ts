@@ -92,7 +92,15 @@ export async function loadProjectParts(
   const pipeline = validateYaml(pipelineFile, buildPipelineSchema(options.registry), env);
   issues.push(...config.issues, ...pipeline.issues);
   if (config.value && pipeline.value) {
-    issues.push(...crossCheck(pipeline.value as Project['pipeline'], pipelineFile, config.value, configFile));
+    issues.push(
+      ...crossCheck(
+        pipeline.value as Project['pipeline'],
+        pipelineFile,
+        config.value,
+        configFile,
+        options.registry,
+      ),
+    );
   }
   if (!config.value) return { issues };
   const files = { pipelineFile, pipelineDir, config: config.value, configFile, configDir };
@@ -161,6 +169,7 @@ function crossCheck(
   file: YamlFile,
   config: SluiceConfig,
   configFile: YamlFile,
+  registry: Registry,
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const at = (path: (string | number)[], message: string, key?: string): ConfigIssue => ({
@@ -192,8 +201,16 @@ function crossCheck(
       );
       continue;
     }
+    // Masks a remote extraction proxy applies use the server's keys, not this config's.
+    const connectionType = (
+      config.connections[p.sources[sourceName]?.connection ?? ''] as { type?: string } | undefined
+    )?.type;
+    const remote =
+      connectionType !== undefined &&
+      registry.has('connection', connectionType) &&
+      registry.get('connection', connectionType).appliesMasks === true;
     for (const [column, mask] of Object.entries(columns)) {
-      if (mask.key_id !== undefined && !(mask.key_id in config.keys)) {
+      if (!remote && mask.key_id !== undefined && !(mask.key_id in config.keys)) {
         issues.push(
           at(
             ['transforms', sourceName, column, 'key_id'],

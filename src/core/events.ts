@@ -29,6 +29,21 @@ export interface OutputFileFacts {
   sha256: string;
 }
 
+/** Statistics of one output column; text columns report lengths, never values. */
+export interface ColumnProfileFacts {
+  name: string;
+  type: string;
+  rows: number;
+  null_ratio: number;
+  /** HyperLogLog estimate. */
+  distinct_estimate: number;
+  /** Numeric columns only. */
+  min?: number;
+  max?: number;
+  /** Text and binary columns: length in UTF-8 bytes at these quantiles. */
+  length_quantiles?: { p50: number; p90: number; p99: number; max: number };
+}
+
 interface EventBase {
   run_id: string;
   /** ISO-8601 timestamp. */
@@ -115,6 +130,25 @@ export type SluiceEventBody =
       action: 'fail' | 'quarantine';
     }
   | { type: 'rows_sent'; output: string; rows: number; bytes: number }
+  | {
+      /** Rows an output's stage removed on purpose (dedup, sampling, filters); never silent. */
+      type: 'rows_dropped';
+      output: string;
+      /** The stage, e.g. `dedup`, `sample`. */
+      stage: string;
+      /** Why, e.g. `duplicate`, `not_sampled`. */
+      reason: string;
+      rows: number;
+    }
+  | { type: 'profile'; output: string; rows: number; columns: ColumnProfileFacts[] }
+  | {
+      /** How an output's rows were split (e.g. train/validation/test) by a keyed hash of one column. */
+      type: 'split_assigned';
+      output: string;
+      column: string;
+      key_id?: string;
+      parts: { name: string; weight: number; rows: number; files: number }[];
+    }
   | { type: 'select_executed'; query: string; columns: ColumnFacts[] }
   | {
       type: 'output_committed';

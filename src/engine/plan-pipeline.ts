@@ -109,9 +109,19 @@ export async function planSources(
       // Our own wrapper around the authorized query: the shard predicate is not user input.
       query = `SELECT * FROM (${query}) AS sharded WHERE ${definition.shardPredicate(quoteIdent(spec.shard_by), shard.index, shard.count)}`;
     }
+    // A remote extraction proxy applies the masks under its own policy and keys: send them along
+    // and do not mask again here.
+    const remoteMasks = definition.appliesMasks === true;
+    const requested = project.transforms[name] ?? {};
+    const purpose = access?.purpose ?? project.purpose;
     const source = definition.createSource(
       connection,
-      { name, query, batch_rows: spec.batch_rows } satisfies SourceSpec,
+      {
+        name,
+        query,
+        batch_rows: spec.batch_rows,
+        ...(remoteMasks ? { masks: requested, ...(purpose === undefined ? {} : { purpose }) } : {}),
+      } satisfies SourceSpec,
       contexts.connection,
     );
     let rawSchema: Schema;
@@ -128,14 +138,12 @@ export async function planSources(
       }
       throw err;
     }
-    const plans: ColumnMaskPlan[] = Object.entries(project.transforms[name] ?? {}).map(
-      ([column, config]) => ({
-        column,
-        definition: registry.get('mask', config.mask),
-        config,
-        origin: authorization.mandatory.has(column) ? ('policy' as const) : ('pipeline' as const),
-      }),
-    );
+    const plans: ColumnMaskPlan[] = Object.entries(remoteMasks ? {} : requested).map(([column, config]) => ({
+      column,
+      definition: registry.get('mask', config.mask),
+      config,
+      origin: authorization.mandatory.has(column) ? ('policy' as const) : ('pipeline' as const),
+    }));
     const problems = validateColumnMasks(name, rawSchema, plans);
     for (const problem of problems) issues.push(at(['transforms', name, problem.column], problem.message));
     if (problems.length > 0) {
@@ -143,7 +151,7 @@ export async function planSources(
       continue;
     }
     const columnMasks = await createColumnMasks(name, plans, contexts.pipeline);
-    const covered = new Set([...plans.map((p) => p.column), ...authorization.mandatory]);
+    const covered = new Set([...Object.keys(requested), ...authorization.mandatory]);
     const masks: ColumnMasks = {
       outputSchema: (input) => columnMasks.outputSchema(input),
       apply: (input, signal) =>

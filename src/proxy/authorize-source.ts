@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type ApprovalGate, enforceApproval } from '../approvals/approval-gate.js';
 import type { MaskConfig } from '../config/load-project.js';
 import { SluiceError } from '../core/errors.js';
 import type { EventBus, IdentityFacts } from '../core/events.js';
@@ -21,6 +22,8 @@ export interface AccessRequest {
   purpose: string;
   /** The security team's policy; without one only the SQL guard applies. */
   policy?: LoadedPolicy | undefined;
+  /** Where approvals are looked up and requested; without one, access that needs an approval stops. */
+  approvals?: ApprovalGate | undefined;
 }
 
 export interface SourceRequest {
@@ -139,7 +142,30 @@ export async function authorizeSource(
       context: { source: request.source, policy_version: decision.policy_version, reasons: decision.reasons },
     });
   }
-  if (decision.verdict === 'approval_required') {
+  if (decision.verdict === 'approval_required' && decision.approval && access.approvals) {
+    await enforceApproval(
+      {
+        source: request.source,
+        connection: request.connection,
+        purpose: access.purpose,
+        identity: access.identity,
+        relations: decision.relations,
+        columns: base.columns,
+        masks: Object.entries(request.masks).map(([column, { mask, key_id, ...params }]) => ({
+          column,
+          mask,
+          ...(key_id === undefined ? {} : { key_id }),
+          params,
+        })),
+        ...(decision.row_limit === undefined ? {} : { row_limit: decision.row_limit }),
+        sql,
+        astHash: guard.facts.astHash,
+        requirement: decision.approval,
+      },
+      access.approvals,
+      events,
+    );
+  } else if (decision.verdict === 'approval_required') {
     throw new SluiceError(
       'APPROVAL_REQUIRED',
       `Reading source \`${request.source}\` needs an approval: ${(decision.approval?.reasons ?? []).join('; ')}. Approvers: ${(decision.approval?.approver_groups ?? []).map((g) => `\`${g}\``).join(', ') || 'none configured'}.`,

@@ -58,7 +58,7 @@ export function fixturesCommand(): Command {
     .option('--rows <n>', 'customers to generate (orders: 2×, support tickets: 1×)', positiveInt, 10_000)
     .option('--seed <n>', 'generator seed', integer, 42)
     .option('--schema <name>', 'schema to create the tables in', 'public')
-    .option('--drop', 'replace tables that already exist')
+    .option('--drop', 'replace tables that already exist (DROP ... CASCADE: views on them go too)')
     .option('--json', 'print the loaded tables as JSON')
     .action(
       async (

@@ -1,0 +1,2 @@
+export { type ProxyConfig, proxyConfigSchema } from './config.js';
+export { createProxySource, proxyConnection } from './proxy-source.js';

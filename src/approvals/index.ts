@@ -1,0 +1,29 @@
+export { approvalAuditEvent } from './approval-audit.js';
+export { type ApprovalCheck, type ApprovalGate, enforceApproval } from './approval-gate.js';
+export type {
+  ApprovalRecord,
+  ApprovalState,
+  ApprovalStatus,
+  Approver,
+  DecisionRecord,
+  PendingRequest,
+  RequestRecord,
+} from './approval-state.js';
+export {
+  type ApprovalStore,
+  FileApprovalStore,
+  type FileApprovalStoreOptions,
+  type NewApprovalRequest,
+  newApprovalId,
+} from './approval-store.js';
+export { type ApprovalEventKind, isSlackWebhook, notifyWebhook, webhookBody } from './approval-webhook.js';
+export { checkApprover } from './check-approver.js';
+export { foldApprovals, isSatisfied, remainingGroups } from './fold-approvals.js';
+export { describeApprovers, formatApprovalRequest } from './format-approval.js';
+export { approvalsPath, openApprovalGate } from './open-approval-gate.js';
+export {
+  queryFingerprint,
+  type RequestedAccess,
+  type RequestedAccessMask,
+  requestKey,
+} from './requested-access.js';

@@ -1,0 +1,220 @@
+import { join } from 'node:path';
+import type { RecordBatch, Schema } from 'apache-arrow';
+import type { AnyOutputDefinition } from '../core/component-definition.js';
+import type { ComponentContext } from '../core/context.js';
+import { SluiceError, throwIfAborted } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import type { Sink, StagedFile } from '../core/sink.js';
+import type { BatchStage } from './batch-stage.js';
+import { CHAT_SCHEMA, ChatTemplate } from './chat-template.js';
+import { Profiler } from './column-profile.js';
+import { DedupStage } from './dedup-stage.js';
+import { NearDedupStage } from './near-dedup-stage.js';
+import { hasStages, type OutputStages, usesDatasetLayout } from './output-options.js';
+import { FractionSampleStage, RowsSampleStage } from './sample-stage.js';
+import { removeStaleShards, ShardedWriter } from './sharded-writer.js';
+import { DEFAULT_SPLIT_KEY, SplitAssigner } from './split-assigner.js';
+import { selectedRows, takeRows } from './take-rows.js';
+import { TextStage } from './text-stage.js';
+
+/** What `createOutputSink` needs to know about one planned output. */
+export interface OutputTarget {
+  /** Output name used in events, e.g. `outputs[0]`. */
+  name: string;
+  config: OutputStages & { format: string; path: string };
+  definition: AnyOutputDefinition;
+  /** Absolute path: a file, or the dataset directory when splits or shards are used. */
+  path: string;
+}
+
+const EXTENSIONS: Record<string, string> = { parquet: 'parquet', jsonl: 'jsonl', csv: 'csv', arrow: 'arrow' };
+
+/**
+ * The sink for one output: the format's own sink when the output uses no training-set stage,
+ * else a sink that runs text → dedup → near-dedup → sample → split over each batch and writes each split as shards.
+ * Such a sink has no `writeQuery`, so the engine's direct Parquet path is not used for it.
+ */
+export function createOutputSink(target: OutputTarget, ctx: ComponentContext, events: EventBus): Sink {
+  if (!hasStages(target.config))
+    return target.definition.create({ ...target.config, path: target.path }, ctx);
+  return new StagedOutputSink(target, ctx, events);
+}
+
+/** Checks the columns the stages name exist in `schema`; throws SCHEMA_MISMATCH naming the first. */
+function checkColumns(schema: Schema, names: string[], key: string, what: string): void {
+  const have = new Set(schema.fields.map((f) => f.name));
+  for (const name of names) {
+    if (!have.has(name)) {
+      throw new SluiceError(
+        'SCHEMA_MISMATCH',
+        `The column \`${name}\` named in \`${key}\` of ${what} is not in the output. Columns: ${schema.fields.map((f) => `\`${f.name}\``).join(', ')}.`,
+      );
+    }
+  }
+}
+
+class StagedOutputSink implements Sink {
+  readonly #target: OutputTarget;
+  readonly #ctx: ComponentContext;
+  readonly #events: EventBus;
+  readonly #what: string;
+  #stages: BatchStage[] = [];
+  #assigner: SplitAssigner | undefined;
+  #writers: ShardedWriter[] = [];
+  #single: Sink | undefined;
+  #template: ChatTemplate | undefined;
+  #profiler: Profiler | undefined;
+
+  constructor(target: OutputTarget, ctx: ComponentContext, events: EventBus) {
+    this.#target = target;
+    this.#ctx = ctx;
+    this.#events = events;
+    this.#what = `output \`${target.config.path}\``;
+  }
+
+  async open(schema: Schema, signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    const { config, definition, path } = this.#target;
+    if (config.dedup?.columns) checkColumns(schema, config.dedup.columns, 'dedup.columns', this.#what);
+    if (config.sample?.by) checkColumns(schema, config.sample.by, 'sample.by', this.#what);
+    if (config.template) {
+      this.#template = new ChatTemplate(config.template);
+      this.#template.check(schema, config.format, this.#what);
+    }
+    if (config.text) checkColumns(schema, config.text.columns, 'text.columns', this.#what);
+    if (config.dedup?.near) checkColumns(schema, [config.dedup.near.column], 'dedup.near.column', this.#what);
+    const all = schema.fields.map((f) => f.name);
+    if (config.text) {
+      const t = config.text;
+      this.#stages.push(
+        new TextStage({
+          columns: t.columns,
+          normalize: t.normalize,
+          maxChars: t.max_chars,
+          maxTokens: t.max_tokens,
+          onTooLong: t.on_too_long,
+        }),
+      );
+    }
+    if (config.dedup) this.#stages.push(new DedupStage(config.dedup.columns ?? all));
+    const near = config.dedup?.near;
+    if (near) this.#stages.push(new NearDedupStage(near.column, near.threshold, near.shingle_chars));
+    const sample = config.sample;
+    if (sample?.fraction !== undefined)
+      this.#stages.push(new FractionSampleStage(sample.fraction, sample.seed, sample.by));
+    else if (sample?.rows !== undefined)
+      this.#stages.push(new RowsSampleStage(sample.rows, sample.seed, sample.by));
+    if (config.split) {
+      const key =
+        config.split.key_id === undefined ? DEFAULT_SPLIT_KEY : await this.#ctx.keys.get(config.split.key_id);
+      this.#assigner = new SplitAssigner(config.split.by, config.split.parts, key);
+      this.#assigner.check(schema, this.#what);
+    }
+    const create = (p: string) => definition.create({ ...config, path: p }, this.#ctx);
+    const written = this.#template ? CHAT_SCHEMA : schema;
+    if (config.profile) this.#profiler = new Profiler(schema);
+    if (!usesDatasetLayout(config)) {
+      this.#single = create(path);
+      await this.#single.open(written, signal);
+      return;
+    }
+    const ext = EXTENSIONS[config.format] ?? config.format;
+    const splits = this.#assigner?.names ?? ['train'];
+    this.#writers = splits.map(
+      (split) =>
+        new ShardedWriter({
+          split,
+          dataDir: join(path, 'data'),
+          ext,
+          create,
+          maxRows: config.max_rows_per_file,
+          maxBytes: config.max_bytes_per_file,
+        }),
+    );
+    for (const w of this.#writers) await w.open(written, signal);
+  }
+
+  async write(batch: RecordBatch, signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    let batches = [batch];
+    for (const stage of this.#stages) batches = batches.flatMap((b) => stage.push(b));
+    for (const b of batches) await this.#route(b, signal);
+  }
+
+  async finish(signal: AbortSignal): Promise<StagedFile[]> {
+    throwIfAborted(signal);
+    for (let s = 0; s < this.#stages.length; s++) {
+      let batches = (this.#stages[s] as BatchStage).flush();
+      for (const stage of this.#stages.slice(s + 1)) batches = batches.flatMap((b) => stage.push(b));
+      for (const b of batches) await this.#route(b, signal);
+    }
+    for (const stage of [...this.#stages, ...(this.#template ? [this.#template] : [])]) {
+      for (const drop of stage.drops()) {
+        this.#events.emit({ type: 'rows_dropped', output: this.#target.name, ...drop });
+      }
+    }
+    if (this.#profiler) {
+      const columns = this.#profiler.result();
+      this.#events.emit({ type: 'profile', output: this.#target.name, rows: columns[0]?.rows ?? 0, columns });
+    }
+    if (this.#single) return this.#single.finish(signal);
+    const staged: StagedFile[] = [];
+    for (const w of this.#writers) staged.push(...(await w.finish(signal)));
+    const split = this.#target.config.split;
+    if (split) {
+      const total = Object.values(split.parts).reduce((a, b) => a + b, 0);
+      this.#events.emit({
+        type: 'split_assigned',
+        output: this.#target.name,
+        column: split.by,
+        ...(split.key_id === undefined ? {} : { key_id: split.key_id }),
+        parts: this.#writers.map((w) => ({
+          name: w.split,
+          weight: (split.parts[w.split] ?? 0) / total,
+          rows: w.rows,
+          files: w.files.length,
+        })),
+      });
+    }
+    return staged;
+  }
+
+  async commit(): Promise<void> {
+    if (this.#single) return this.#single.commit();
+    for (const w of this.#writers) await w.commit();
+    // Anything else of the shard pattern in `data/` is from an older run.
+    const written = new Set(this.#writers.flatMap((w) => w.files.map((f) => f.path)));
+    await removeStaleShards(join(this.#target.path, 'data'), written);
+  }
+
+  async abort(): Promise<void> {
+    await this.#single?.abort().catch(() => undefined);
+    await Promise.all(this.#writers.map((w) => w.abort()));
+  }
+
+  async #route(batch: RecordBatch, signal: AbortSignal): Promise<void> {
+    if (batch.numRows === 0) return;
+    if (this.#single) return this.#single.write(this.#shape(batch), signal);
+    if (!this.#assigner) return (this.#writers[0] as ShardedWriter).write(this.#shape(batch), signal);
+    const parts = this.#assigner.assign(batch);
+    for (const [p, writer] of this.#writers.entries()) {
+      const keep = new Uint8Array(parts.length);
+      let n = 0;
+      for (let i = 0; i < parts.length; i++) {
+        if (parts[i] === p) {
+          keep[i] = 1;
+          n++;
+        }
+      }
+      if (n === 0) continue;
+      const part = n === batch.numRows ? batch : takeRows(batch, selectedRows(keep, parts.length));
+      await writer.write(this.#shape(part), signal);
+    }
+  }
+
+  /** The rows as written: the chat template's `messages` when there is one. */
+  #shape(batch: RecordBatch): RecordBatch {
+    this.#profiler?.add(batch);
+    return this.#template ? this.#template.apply(batch) : batch;
+  }
+}
