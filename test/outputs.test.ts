@@ -5,6 +5,13 @@ import type { SluiceEvent } from '../src/core/events.js';
 import { runPipeline } from '../src/main.js';
 import { demoProject, runCli } from './cli.js';
 
+/** Adds a `release_gate` to the demo policy of `dir`. */
+async function gatePolicy(dir: string, gate: string): Promise<void> {
+  const path = join(dir, 'fixtures/policies/demo-policy.yaml');
+  const policy = await readFile(path, 'utf8');
+  await writeFile(path, `${policy.replace(/^release_gate:[\s\S]*$/m, '')}\nrelease_gate: ${gate}\n`);
+}
+
 /** The demo pipeline with `select` limited by `where` and the given outputs. */
 async function pipeline(dir: string, name: string, where: string, outputs: string): Promise<string> {
   const demo = await readFile(join(dir, 'pipelines/demo.yaml'), 'utf8');
@@ -179,6 +186,65 @@ describe('training-set outputs', () => {
       'template:missing_value',
     ]);
     expect(sent - dropped).toBe(rows.length);
+  });
+
+  describe('release gate', () => {
+    let gated: string;
+    beforeAll(async () => {
+      gated = await demoProject();
+    });
+    const planted = async (name: string) => {
+      const p = await pipeline(
+        gated,
+        name,
+        't.id <= 2000',
+        `  - path: ../out/${name}
+    format: parquet
+    split: { by: customer_token, parts: { train: 0.9, test: 0.1 } }`,
+      );
+      const text = await readFile(p, 'utf8');
+      await writeFile(
+        p,
+        text.replace('t.created_at\n', "t.created_at, 'reach me at jane.doe@example.com' AS note\n"),
+      );
+      return p;
+    };
+
+    it('fails the run with exit 3 on a planted e-mail address, names the column and commits nothing', async () => {
+      await gatePolicy(
+        gated,
+        '{ quasi_identifiers: [country], k_min: 2, max_pii_rate: 0.01, on_fail: fail }',
+      );
+      const p = await planted('gated');
+      const run = await runCli(['run', p, '--no-progress'], { cwd: gated });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(/error\[POLICY_DENIED\].*`note`/);
+      expect(run.stderr).not.toContain('jane.doe');
+      const left = await readdir(join(gated, 'out/gated'), { recursive: true }).catch(() => []);
+      expect(left.filter((f) => String(f).endsWith('.parquet'))).toEqual([]);
+    });
+
+    it('commits a quarantined dataset with a report of columns and counts, never values', async () => {
+      await gatePolicy(
+        gated,
+        '{ quasi_identifiers: [country], k_min: 100000, max_pii_rate: 0.01, on_fail: quarantine }',
+      );
+      const p = await planted('quarantined');
+      const run = await runCli(['run', p, '--json', '--no-progress'], { cwd: gated });
+      expect(run.code, run.stderr).toBe(0);
+      const report = JSON.parse(await readFile(join(gated, 'out/quarantined.quarantined.json'), 'utf8'));
+      expect(report.verdict).toBe('quarantined');
+      expect(report.pii).toContainEqual(
+        expect.objectContaining({ column: 'note', rows: report.rows, rate: 1 }),
+      );
+      expect(report.k_anonymity).toMatchObject({ quasi_identifiers: ['country'] });
+      expect(report.k_anonymity.k).toBeLessThan(100000);
+      expect(JSON.stringify(report)).not.toContain('jane.doe');
+      const result = JSON.parse(run.stdout) as { outputs: { files: { path: string }[] }[] };
+      expect(result.outputs[0]?.files.map((f) => f.path.split('/').at(-1))).toContain(
+        'quarantined.quarantined.json',
+      );
+    });
   });
 
   it('refuses a split column that is not in the output before writing anything', async () => {

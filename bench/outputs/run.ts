@@ -8,6 +8,7 @@ import type { BatchStage } from '../../src/outputs/batch-stage.js';
 import { Profiler } from '../../src/outputs/column-profile.js';
 import { DedupStage } from '../../src/outputs/dedup-stage.js';
 import { NearDedupStage } from '../../src/outputs/near-dedup-stage.js';
+import { ReleaseGate } from '../../src/outputs/release-gate.js';
 import { FractionSampleStage } from '../../src/outputs/sample-stage.js';
 import { SplitAssigner } from '../../src/outputs/split-assigner.js';
 import { selectedRows, takeRows } from '../../src/outputs/take-rows.js';
@@ -106,12 +107,16 @@ function split(batches: RecordBatch[]): RecordBatch[] {
   return out;
 }
 
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const want = (name: string) => ONLY === undefined || name.startsWith(ONLY);
+
 function measure(
   name: string,
   rows: number,
   batches: RecordBatch[],
   stage: (b: RecordBatch[]) => RecordBatch[],
 ) {
+  if (!want(name)) return;
   encodeAll(batches); // warm-up
   const base = Math.min(
     time(() => encodeAll(batches)),
@@ -152,7 +157,22 @@ measure('profile (3 columns)', ROWS, batches, (b) => {
 measure('split + dedup + sample', ROWS, batches, (b) =>
   split(through(b, [new DedupStage(['body']), new FractionSampleStage(0.5, 1)])),
 );
-const near = makeBatches(NEAR_ROWS);
+measure('release gate (PII scan of 2 text columns + k-anonymity over 1 column)', ROWS, batches, (b) => {
+  const gate = new ReleaseGate(
+    {
+      quasi_identifiers: ['customer_token'],
+      k_min: 5,
+      max_pii_rate: 0,
+      exempt_columns: [],
+      on_fail: 'quarantine',
+    },
+    schema,
+  );
+  for (const x of b) gate.add(x);
+  gate.report();
+  return b;
+});
+const near = want('near') ? makeBatches(NEAR_ROWS) : [];
 measure('near-dedup (MinHash 128, body ~100 chars)', NEAR_ROWS, near, (b) =>
   through(b, [new NearDedupStage('body', 0.8, 5)]),
 );

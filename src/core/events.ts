@@ -140,6 +140,19 @@ export type SluiceEventBody =
       reason: string;
       rows: number;
     }
+  | {
+      /** The release gate's verdict on one output, before commit. Column names and counts only. */
+      type: 'release_gate';
+      output: string;
+      verdict: 'pass' | 'fail' | 'quarantined';
+      rows: number;
+      /** Text columns in which the detectors found something: rows hit and per-kind counts. */
+      pii: { column: string; rows: number; rate: number; kinds: Record<string, number> }[];
+      k_anonymity?: { quasi_identifiers: string[]; k: number; groups: number; rows_below_k_min: number };
+      thresholds: { k_min: number; max_pii_rate: number };
+      /** Why it failed, naming columns. */
+      reasons: string[];
+    }
   | { type: 'profile'; output: string; rows: number; columns: ColumnProfileFacts[] }
   | {
       /** How an output's rows were split (e.g. train/validation/test) by a keyed hash of one column. */

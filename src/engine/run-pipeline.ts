@@ -255,7 +255,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     });
 
     await trail.flush(); // the start of the run is on the audit log before any row is read
-    sinks = plan.outputs.map((o) => createOutputSink(o, contexts.pipeline, events));
+    const gate = run.access.policy?.policy.release_gate;
+    sinks = plan.outputs.map((o) => createOutputSink(o, contexts.pipeline, events, gate));
     const staged = await writeOutputs(plan, sinks, engine, events, signal, options.readAheadBatches ?? 2);
     throwIfAborted(signal);
 

@@ -4,8 +4,6 @@ export const MINHASH_PERMUTATIONS = 128;
 export const LSH_BANDS = 16;
 export const LSH_ROWS = MINHASH_PERMUTATIONS / LSH_BANDS;
 
-const encoder = new TextEncoder();
-
 /** Fixed odd multipliers and offsets of the 128 hash permutations (seeded, so runs agree). */
 const A = new Uint32Array(MINHASH_PERMUTATIONS);
 const B = new Uint32Array(MINHASH_PERMUTATIONS);
@@ -28,18 +26,36 @@ export function shingleText(text: string): string {
   return text.normalize('NFC').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-/** MinHash signature (128 values) of the `size`-character shingles of `text`. */
+/** Hash of the UTF-16 code units `text[start, end)` (no allocation). */
+function shingleHash(text: string, start: number, end: number): number {
+  let h = 0x3c6ef372 ^ (end - start);
+  for (let i = start; i < end; i++) {
+    let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** MinHash signature (128 values) of the `size`-character (UTF-16 unit) shingles of `text`. */
 export function minhash(
   text: string,
   size: number,
   out = new Uint32Array(MINHASH_PERMUTATIONS),
 ): Uint32Array {
   out.fill(0xffffffff);
-  const chars = [...shingleText(text)];
-  const count = Math.max(1, chars.length - size + 1);
+  const clean = shingleText(text);
+  const count = Math.max(1, clean.length - size + 1);
+  const seen = new Set<number>();
   for (let s = 0; s < count; s++) {
-    const bytes = encoder.encode(chars.slice(s, s + size).join(''));
-    const x = murmur3(bytes, 0, bytes.length, 0x3c6ef372);
+    const x = shingleHash(clean, s, Math.min(clean.length, s + size));
+    if (seen.has(x)) continue;
+    seen.add(x);
     for (let i = 0; i < MINHASH_PERMUTATIONS; i++) {
       const h = (Math.imul(A[i]!, x) + B[i]!) >>> 0;
       if (h < out[i]!) out[i] = h;
@@ -55,10 +71,17 @@ export function bandHash(signature: Uint32Array, band: number): number {
 }
 
 /**
+ * Rows remembered per LSH bucket. Texts sharing a template (similar, but below the threshold) would
+ * otherwise pile into one bucket and make every insert compare against all of them.
+ */
+const MAX_BUCKET = 32;
+
+/**
  * Near-duplicate index: LSH over 16 bands of 8 rows finds candidates (pairs with Jaccard
  * similarity around 0.7 and above collide in some band with high probability), and the candidate
  * is confirmed when the estimated similarity of the two signatures, from the lowest byte of each
- * of the 128 values, reaches `threshold`. Memory: 128 bytes per kept row plus 16 band entries
+ * of the 128 values, reaches `threshold`. A bucket remembers its first 32 rows only, which bounds
+ * the work per row on template-like text at the price of some recall there. Memory: 128 bytes per kept row plus 16 band entries
  * (about 200 bytes), so roughly 330 MB per million kept rows.
  */
 export class NearDuplicateIndex {
@@ -74,12 +97,17 @@ export class NearDuplicateIndex {
   /** Adds `signature` unless a near-duplicate is already in the index; returns whether it was added. */
   add(signature: Uint32Array): boolean {
     const hashes = new Array<number>(LSH_BANDS);
+    const checked = new Set<number>();
     for (let b = 0; b < LSH_BANDS; b++) {
       const h = bandHash(signature, b);
       hashes[b] = h;
       const hit = this.#bands[b]!.get(h);
       if (hit === undefined) continue;
-      for (const id of typeof hit === 'number' ? [hit] : hit) if (this.#similar(signature, id)) return false;
+      for (const id of typeof hit === 'number' ? [hit] : hit) {
+        if (checked.has(id)) continue;
+        checked.add(id);
+        if (this.#similar(signature, id)) return false;
+      }
     }
     const id = this.#count++;
     if (this.#sigs.length < this.#count * MINHASH_PERMUTATIONS) {
@@ -95,7 +123,7 @@ export class NearDuplicateIndex {
       const hit = map.get(h);
       if (hit === undefined) map.set(h, id);
       else if (typeof hit === 'number') map.set(h, [hit, id]);
-      else hit.push(id);
+      else if (hit.length < MAX_BUCKET) hit.push(id);
     }
     return true;
   }

@@ -1,16 +1,20 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordBatch, Schema } from 'apache-arrow';
+import { commitFile, removeQuietly, stagedPathFor } from '../core/atomic-file.js';
 import type { AnyOutputDefinition } from '../core/component-definition.js';
 import type { ComponentContext } from '../core/context.js';
 import { SluiceError, throwIfAborted } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Sink, StagedFile } from '../core/sink.js';
+import type { ReleaseGateConfig } from '../policy/policy-schema.js';
 import type { BatchStage } from './batch-stage.js';
 import { CHAT_SCHEMA, ChatTemplate } from './chat-template.js';
 import { Profiler } from './column-profile.js';
 import { DedupStage } from './dedup-stage.js';
 import { NearDedupStage } from './near-dedup-stage.js';
 import { hasStages, type OutputStages, usesDatasetLayout } from './output-options.js';
+import { ReleaseGate } from './release-gate.js';
 import { FractionSampleStage, RowsSampleStage } from './sample-stage.js';
 import { removeStaleShards, ShardedWriter } from './sharded-writer.js';
 import { DEFAULT_SPLIT_KEY, SplitAssigner } from './split-assigner.js';
@@ -30,14 +34,25 @@ export interface OutputTarget {
 const EXTENSIONS: Record<string, string> = { parquet: 'parquet', jsonl: 'jsonl', csv: 'csv', arrow: 'arrow' };
 
 /**
- * The sink for one output: the format's own sink when the output uses no training-set stage,
- * else a sink that runs text → dedup → near-dedup → sample → split over each batch and writes each split as shards.
+ * The sink for one output: the format's own sink when the output uses no training-set stage and
+ * the policy has no release gate, else a sink that runs text → dedup → near-dedup → sample → split
+ * over each batch, writes each split as shards and runs the gate before anything is committed.
  * Such a sink has no `writeQuery`, so the engine's direct Parquet path is not used for it.
  */
-export function createOutputSink(target: OutputTarget, ctx: ComponentContext, events: EventBus): Sink {
-  if (!hasStages(target.config))
+export function createOutputSink(
+  target: OutputTarget,
+  ctx: ComponentContext,
+  events: EventBus,
+  gate?: ReleaseGateConfig | undefined,
+): Sink {
+  if (!hasStages(target.config) && gate === undefined)
     return target.definition.create({ ...target.config, path: target.path }, ctx);
-  return new StagedOutputSink(target, ctx, events);
+  return new StagedOutputSink(target, ctx, events, gate);
+}
+
+/** Where a quarantined output's gate report goes: beside the file or dataset directory. */
+export function quarantineReportPath(path: string): string {
+  return `${path}.quarantined.json`;
 }
 
 /** Checks the columns the stages name exist in `schema`; throws SCHEMA_MISMATCH naming the first. */
@@ -64,8 +79,17 @@ class StagedOutputSink implements Sink {
   #single: Sink | undefined;
   #template: ChatTemplate | undefined;
   #profiler: Profiler | undefined;
+  readonly #gateConfig: ReleaseGateConfig | undefined;
+  #gate: ReleaseGate | undefined;
+  #report: StagedFile | undefined;
 
-  constructor(target: OutputTarget, ctx: ComponentContext, events: EventBus) {
+  constructor(
+    target: OutputTarget,
+    ctx: ComponentContext,
+    events: EventBus,
+    gate: ReleaseGateConfig | undefined,
+  ) {
+    this.#gateConfig = gate;
     this.#target = target;
     this.#ctx = ctx;
     this.#events = events;
@@ -113,6 +137,7 @@ class StagedOutputSink implements Sink {
     const create = (p: string) => definition.create({ ...config, path: p }, this.#ctx);
     const written = this.#template ? CHAT_SCHEMA : schema;
     if (config.profile) this.#profiler = new Profiler(schema);
+    if (this.#gateConfig) this.#gate = new ReleaseGate(this.#gateConfig, schema);
     if (!usesDatasetLayout(config)) {
       this.#single = create(path);
       await this.#single.open(written, signal);
@@ -157,9 +182,10 @@ class StagedOutputSink implements Sink {
       const columns = this.#profiler.result();
       this.#events.emit({ type: 'profile', output: this.#target.name, rows: columns[0]?.rows ?? 0, columns });
     }
-    if (this.#single) return this.#single.finish(signal);
     const staged: StagedFile[] = [];
+    if (this.#single) staged.push(...(await this.#single.finish(signal)));
     for (const w of this.#writers) staged.push(...(await w.finish(signal)));
+    await this.#checkGate(staged);
     const split = this.#target.config.split;
     if (split) {
       const total = Object.values(split.parts).reduce((a, b) => a + b, 0);
@@ -180,6 +206,9 @@ class StagedOutputSink implements Sink {
   }
 
   async commit(): Promise<void> {
+    const report = quarantineReportPath(this.#target.path);
+    if (this.#report) await commitFile(this.#report.tempPath, report);
+    else if (this.#gate) await removeQuietly(report);
     if (this.#single) return this.#single.commit();
     for (const w of this.#writers) await w.commit();
     // Anything else of the shard pattern in `data/` is from an older run.
@@ -188,8 +217,30 @@ class StagedOutputSink implements Sink {
   }
 
   async abort(): Promise<void> {
+    if (this.#report) await removeQuietly(this.#report.tempPath);
     await this.#single?.abort().catch(() => undefined);
     await Promise.all(this.#writers.map((w) => w.abort()));
+  }
+
+  /** Runs the release gate on what was written: fails the run, or stages a quarantine report. */
+  async #checkGate(staged: StagedFile[]): Promise<void> {
+    if (!this.#gate) return;
+    const report = this.#gate.report();
+    this.#events.emit({ type: 'release_gate', output: this.#target.name, ...report });
+    if (report.verdict === 'fail') {
+      throw new SluiceError(
+        'POLICY_DENIED',
+        `The release gate stopped ${this.#what}: ${report.reasons.join(' ')} Mask or drop those columns, generalise the quasi-identifiers, or ask the policy owners to change \`release_gate\`. Nothing was committed.`,
+        { context: { output: this.#target.name, reasons: report.reasons.length } },
+      );
+    }
+    if (report.verdict === 'quarantined') {
+      const path = quarantineReportPath(this.#target.path);
+      const tempPath = stagedPathFor(path, this.#ctx.runId);
+      await writeFile(tempPath, `${JSON.stringify({ output: this.#target.name, ...report }, null, 2)}\n`);
+      this.#report = { tempPath, path, rows: 0 };
+      staged.push(this.#report);
+    }
   }
 
   async #route(batch: RecordBatch, signal: AbortSignal): Promise<void> {
@@ -215,6 +266,7 @@ class StagedOutputSink implements Sink {
   /** The rows as written: the chat template's `messages` when there is one. */
   #shape(batch: RecordBatch): RecordBatch {
     this.#profiler?.add(batch);
+    this.#gate?.add(batch);
     return this.#template ? this.#template.apply(batch) : batch;
   }
 }

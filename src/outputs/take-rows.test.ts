@@ -1,18 +1,4 @@
-import {
-  Bool,
-  Field,
-  Float64,
-  Int32,
-  Int64,
-  List,
-  makeBuilder,
-  makeData,
-  type RecordBatch,
-  Schema,
-  Struct,
-  Utf8,
-  vectorFromArray,
-} from 'apache-arrow';
+import { Bool, Field, Float64, Int32, Int64, List, type RecordBatch, Utf8 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { takeRows } from './take-rows.js';
 import { batchOf } from './test-batches.js';

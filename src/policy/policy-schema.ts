@@ -204,6 +204,45 @@ export const detokenizeGrantSchema = z
     'Who may run `pipeline detokenize` (reverse `fpe` tokens) with which keys. Every use is audited.',
   );
 
+export const releaseGateSchema = z
+  .strictObject({
+    quasi_identifiers: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Output columns that together could re-identify a person (e.g. `postcode`, `birth_year`, `gender`); k-anonymity is computed over those an output has.',
+      ),
+    k_min: z
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe('Smallest allowed group of rows sharing the same quasi-identifier values.'),
+    max_pii_rate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe(
+        'Largest allowed share of rows of a text column in which the PII and secret detectors find something (0: none at all).',
+      ),
+    exempt_columns: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Output columns the PII scan skips, e.g. HMAC token columns, whose hex digits can pass a card-number check by chance.',
+      ),
+    on_fail: z
+      .enum(['fail', 'quarantine'])
+      .default('fail')
+      .describe(
+        '`fail`: the run fails (exit 3) and nothing is committed; `quarantine`: the output is committed with a `*.quarantined.json` report beside it.',
+      ),
+  })
+  .describe(
+    'A last check on every output before it is committed: PII/secret scan of text columns and k-anonymity over quasi-identifiers. Reports name columns and counts, never values.',
+  );
+
 export const policySchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
@@ -231,6 +270,7 @@ export const policySchema = z
         'Grants, tried in order; the first rule that grants the whole query applies. No rule, no data.',
       ),
     approvals: approvalSettingsSchema.optional(),
+    release_gate: releaseGateSchema.optional(),
     detokenize: z
       .array(detokenizeGrantSchema)
       .default([])
@@ -249,6 +289,7 @@ export const policySchema = z
   .describe('The access policy: classes, classifications, purposes, rules and approvals.');
 
 export type Policy = z.infer<typeof policySchema>;
+export type ReleaseGateConfig = z.infer<typeof releaseGateSchema>;
 export type PolicyRule = z.infer<typeof ruleSchema>;
 export type DetokenizeGrant = z.infer<typeof detokenizeGrantSchema>;
 export type DataClass = z.infer<typeof dataClassSchema>;
