@@ -147,6 +147,15 @@ describe('training-set outputs', () => {
     const body = profile?.type === 'profile' ? profile.columns.find((c) => c.name === 'body') : undefined;
     expect(body?.length_quantiles?.max).toBeGreaterThan(0);
     expect(body).not.toHaveProperty('min');
+    // The manifest carries the same counts and profile.
+    const manifest = JSON.parse(await readFile(result.manifest, 'utf8'));
+    expect(manifest.outputs[0].dropped).toEqual([
+      { stage: 'dedup', reason: 'duplicate', rows: (dedup?.type === 'rows_dropped' && dedup.rows) || 0 },
+    ]);
+    expect(manifest.outputs[1].dropped).toEqual([
+      { stage: 'sample', reason: 'not_sampled', rows: total - 250 },
+    ]);
+    expect(manifest.outputs[0].profile.map((c: { name: string }) => c.name)).toContain('body');
     const twice = await runPipeline({ pipeline: p });
     expect(twice.outputs[1]?.files[0]?.sha256).toBe(result.outputs[1]?.files[0]?.sha256);
   });

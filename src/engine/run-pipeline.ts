@@ -6,7 +6,7 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import { openApprovalGate } from '../approvals/open-approval-gate.js';
 import { loadProjectParts, type PartialProject, type Project } from '../config/load-project.js';
 import { batchBytes, schemaColumns } from '../core/arrow-util.js';
-import { removeQuietly, writeFileAtomic } from '../core/atomic-file.js';
+import { removeQuietly } from '../core/atomic-file.js';
 import type { ComponentContext } from '../core/context.js';
 import { ConfigError, SluiceError, throwIfAborted, toSluiceError } from '../core/errors.js';
 import { EventBus, type EventListener, type IdentityFacts, type OutputFileFacts } from '../core/events.js';

@@ -32,6 +32,8 @@ export class ShardedWriter {
   #bytes = 0;
   #total = 0;
   #staged: StagedFile[] = [];
+  /** Staged files of the finished shards, by shard index. */
+  readonly #done: StagedFile[][] = [];
 
   constructor(options: {
     split: string;
@@ -65,6 +67,8 @@ export class ShardedWriter {
   }
 
   async write(batch: RecordBatch, signal: AbortSignal): Promise<void> {
+    // Slices share their parent's buffers, so a part's bytes are estimated pro rata.
+    const perRow = batch.numRows === 0 ? 0 : batchBytes(batch) / batch.numRows;
     let rest = batch;
     while (rest.numRows > 0) {
       if (this.#rows >= this.#maxRows || this.#bytes >= this.#maxBytes) await this.#next(signal);
@@ -73,21 +77,22 @@ export class ShardedWriter {
       rest = rest.numRows > room ? rest.slice(room) : rest.slice(rest.numRows);
       await (this.#sinks.at(-1) as Sink).write(part, signal);
       this.#rows += part.numRows;
-      this.#bytes += batchBytes(part);
+      this.#bytes += perRow * part.numRows;
       this.#total += part.numRows;
     }
   }
 
   async finish(signal: AbortSignal): Promise<StagedFile[]> {
+    const last = this.#sinks.at(-1);
+    if (last && this.#done.length < this.#sinks.length) this.#done.push(await last.finish(signal));
     const count = this.#sinks.length;
-    const staged: StagedFile[] = [];
-    for (const [i, sink] of this.#sinks.entries()) {
-      for (const file of await sink.finish(signal)) {
-        staged.push({ ...file, path: join(this.#dataDir, shardFileName(this.split, i, count, this.#ext)) });
-      }
-    }
-    this.#staged = staged;
-    return staged;
+    this.#staged = this.#done.flatMap((files, i) =>
+      files.map((file) => ({
+        ...file,
+        path: join(this.#dataDir, shardFileName(this.split, i, count, this.#ext)),
+      })),
+    );
+    return this.#staged;
   }
 
   async commit(): Promise<void> {
@@ -103,6 +108,9 @@ export class ShardedWriter {
   }
 
   async #next(signal: AbortSignal): Promise<void> {
+    // Finish the full shard now, so only one shard's writer (e.g. its DuckDB work database) is open.
+    const full = this.#sinks.at(-1);
+    if (full) this.#done.push(await full.finish(signal));
     const index = this.#sinks.length;
     const sink = this.#create(
       join(this.#dataDir, `${this.split}-${String(index).padStart(5, '0')}.shard.${this.#ext}`),

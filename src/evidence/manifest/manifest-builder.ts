@@ -55,6 +55,56 @@ export class ManifestBuilder {
   readonly #sources = new Map<string, SourceState>();
   #select: EventOf<'select_executed'> | undefined;
   readonly #outputs: EventOf<'output_committed'>[] = [];
+  /** Evidence of the output stages, by output name. */
+  readonly #stages = new Map<
+    string,
+    {
+      dropped: Map<string, { stage: string; reason: string; rows: number }>;
+      split?: EventOf<'split_assigned'>;
+      profile?: EventOf<'profile'>;
+      gate?: EventOf<'release_gate'>;
+    }
+  >();
+
+  #stageEvidence(output: string): Partial<ManifestOutput> {
+    const s = this.#stages.get(output);
+    if (!s) return {};
+    const { gate, split, profile } = s;
+    return {
+      ...(s.dropped.size > 0 ? { dropped: [...s.dropped.values()] } : {}),
+      ...(split
+        ? {
+            split: {
+              column: split.column,
+              ...(split.key_id === undefined ? {} : { key_id: split.key_id }),
+              parts: split.parts,
+            },
+          }
+        : {}),
+      ...(profile ? { profile: profile.columns } : {}),
+      ...(gate
+        ? {
+            release_gate: {
+              verdict: gate.verdict,
+              rows: gate.rows,
+              pii: gate.pii,
+              ...(gate.k_anonymity ? { k_anonymity: gate.k_anonymity } : {}),
+              thresholds: gate.thresholds,
+              reasons: gate.reasons,
+            },
+          }
+        : {}),
+    };
+  }
+
+  #stage(output: string) {
+    let s = this.#stages.get(output);
+    if (!s) {
+      s = { dropped: new Map() };
+      this.#stages.set(output, s);
+    }
+    return s;
+  }
   #policy: { path: string; sha256: string } | undefined;
   readonly #approvals = new Map<string, Approval>();
 
@@ -95,6 +145,23 @@ export class ManifestBuilder {
         break;
       case 'select_executed':
         this.#select = event;
+        break;
+      case 'rows_dropped': {
+        const dropped = this.#stage(event.output).dropped;
+        const key = `${event.stage}\u0000${event.reason}`;
+        const entry = dropped.get(key) ?? { stage: event.stage, reason: event.reason, rows: 0 };
+        entry.rows += event.rows;
+        dropped.set(key, entry);
+        break;
+      }
+      case 'split_assigned':
+        this.#stage(event.output).split = event;
+        break;
+      case 'profile':
+        this.#stage(event.output).profile = event;
+        break;
+      case 'release_gate':
+        this.#stage(event.output).gate = event;
         break;
       case 'output_committed':
         this.#outputs.push(event);
@@ -224,6 +291,7 @@ export class ManifestBuilder {
         files,
         digest: datasetDigest(files),
         columns,
+        ...this.#stageEvidence(o.output),
       };
     });
 

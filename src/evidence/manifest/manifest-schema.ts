@@ -138,6 +138,62 @@ export const outputSchema = z
     files: z.array(fileSchema),
     digest: sha256.describe('Digest of this output\u2019s files (see `dataset.digest_algorithm`).'),
     columns: z.array(outputColumnSchema),
+    dropped: z
+      .array(z.strictObject({ stage: z.string(), reason: z.string(), rows: count }))
+      .optional()
+      .describe(
+        'Rows the output stages dropped (dedup, sampling, text limits, templates), per stage and reason.',
+      ),
+    split: z
+      .strictObject({
+        column: z.string(),
+        key_id: z.string().optional(),
+        parts: z.array(z.strictObject({ name: z.string(), weight: z.number(), rows: count, files: count })),
+      })
+      .optional()
+      .describe('How rows were split by a keyed hash of one column.'),
+    profile: z
+      .array(
+        z.strictObject({
+          name: z.string(),
+          type: z.string(),
+          rows: count,
+          null_ratio: z.number(),
+          distinct_estimate: z.number(),
+          min: z.number().optional(),
+          max: z.number().optional(),
+          length_quantiles: z
+            .strictObject({ p50: z.number(), p90: z.number(), p99: z.number(), max: z.number() })
+            .optional(),
+        }),
+      )
+      .optional()
+      .describe('Per column statistics computed on the stream (no values).'),
+    release_gate: z
+      .strictObject({
+        verdict: z.enum(['pass', 'fail', 'quarantined']),
+        rows: count,
+        pii: z.array(
+          z.strictObject({
+            column: z.string(),
+            rows: count,
+            rate: z.number(),
+            kinds: z.record(z.string(), z.number()),
+          }),
+        ),
+        k_anonymity: z
+          .strictObject({
+            quasi_identifiers: z.array(z.string()),
+            k: z.number(),
+            groups: count,
+            rows_below_k_min: count,
+          })
+          .optional(),
+        thresholds: z.strictObject({ k_min: z.number(), max_pii_rate: z.number() }),
+        reasons: z.array(z.string()),
+      })
+      .optional()
+      .describe('The release gate\u2019s verdict on this output (column names and counts only).'),
   })
   .describe('One output of the run.');
 
