@@ -145,6 +145,16 @@ export function buildPipelineSchema(registry: Registry) {
             .describe(
               'Where the usage manifest is written (default: `manifest.json` beside the first output).',
             ),
+          openlineage: z
+            .strictObject({
+              url: z.url().describe('OpenLineage HTTP endpoint, e.g. `http://marquez:5000/api/v1/lineage`.'),
+              namespace: z.string().min(1).default('sluice').describe('OpenLineage job namespace.'),
+              retries: z.number().int().min(0).max(10).default(3).describe('Retries per event.'),
+            })
+            .optional()
+            .describe(
+              "Post the run's OpenLineage events (START, COMPLETE) after the manifest is written. A failure only warns: the dataset is committed, and `pipeline manifest export --post` can send them again.",
+            ),
         })
         .default({})
         .describe('The usage manifest written beside the dataset.'),

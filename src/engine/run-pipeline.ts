@@ -15,7 +15,10 @@ import type { Registry } from '../core/registry.js';
 import { createSecretResolver } from '../core/secrets.js';
 import type { Sink, StagedFile } from '../core/sink.js';
 import type { SqlEngine } from '../core/sql-engine.js';
+import { toOpenLineage } from '../evidence/exporters/openlineage-export.js';
+import { postOpenLineage } from '../evidence/exporters/post-openlineage.js';
 import { ManifestBuilder } from '../evidence/manifest/manifest-builder.js';
+import type { Manifest } from '../evidence/manifest/manifest-schema.js';
 import { envelopePathFor } from '../evidence/manifest/sign-manifest.js';
 import { writeManifest } from '../evidence/manifest/write-manifest.js';
 import { loadSigningKey } from '../evidence/signing.js';
@@ -295,6 +298,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       runId,
       ...(signingKey ? { signingKey } : {}),
     });
+    const lineage = project.pipeline.manifest.openlineage;
+    if (lineage)
+      await postLineage(manifest, plan.manifestPath, lineage, run.contexts.pipeline.logger, signal);
     events.emit({
       type: 'run_finished',
       status: 'succeeded',
@@ -449,4 +455,25 @@ async function writeOutputs(
     }
   }
   return staged;
+}
+
+/** Sends the run's OpenLineage events; the data is committed already, so a failure only warns. */
+async function postLineage(
+  manifest: Manifest,
+  manifestPath: string,
+  target: { url: string; namespace: string; retries: number },
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    const events = toOpenLineage(manifest, {
+      manifestDir: dirname(manifestPath),
+      namespace: target.namespace,
+    });
+    await postOpenLineage(target.url, events, { retries: target.retries, signal });
+  } catch (err) {
+    logger.warn(
+      `OpenLineage events were not delivered (${(err as Error).message}). The dataset is committed; send them again with \`pipeline manifest export ${manifestPath} --format openlineage --post <url>\`.`,
+    );
+  }
 }
