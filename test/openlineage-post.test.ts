@@ -34,7 +34,7 @@ describe('posting lineage at the end of a run', () => {
       expect(result.code, result.stderr).toBe(0);
       expect(received.map((r) => r.path)).toEqual(['/api/v1/lineage', '/api/v1/lineage']);
       expect(received.map((r) => r.body['eventType'])).toEqual(['START', 'COMPLETE']);
-      expect((received[1]?.body['job'] as { namespace: string }).namespace).toBe('training');
+      expect(received[1]?.body['job']).toMatchObject({ namespace: 'training' });
     } finally {
       server.close();
     }

@@ -1,15 +1,18 @@
-// Parquet output: the current DuckDB-backed `ParquetSink` (append into a work table, then COPY)
-// against parquet-wasm (arrow-rs in WebAssembly) fed Arrow IPC, on the same fixture batches.
+// Parquet output: the former DuckDB path of `ParquetSink` (append into a work table, then COPY,
+// reproduced below) against `ParquetSink` as it is now (parquet-wasm, arrow-rs in WebAssembly, fed
+// Arrow IPC), on the same fixture batches.
 //   npx vite-node bench/parquet-writer/run.ts [--rows 1000000] [--only duckdb|wasm] [--table customers]
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
+import { ArrowTableWriter } from '../../connectors/duckdb/arrow-to-duckdb.js';
 import { openDuckDB } from '../../connectors/duckdb/driver.js';
 import { parquetConfigSchema, parquetOutput } from '../../connectors/duckdb/parquet-sink.js';
-import { ParquetWasmWriter } from '../../connectors/duckdb/parquet-wasm-writer.js';
+import { quoteLiteral } from '../../connectors/duckdb/sql.js';
 import { testContext } from '../../connectors/duckdb/test-context.js';
+import { openWorkDatabase } from '../../connectors/duckdb/work-database.js';
 import { fixtureTables } from '../../fixtures/generator.js';
 
 function arg(name: string, fallback: string): string {
@@ -34,7 +37,26 @@ console.log(
 );
 
 const ctx = await testContext('bench');
-const sha = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
+const sha = async (p: string) =>
+  createHash('sha256')
+    .update(await readFile(p))
+    .digest('hex');
+
+/** The sink's former write/finish path: a one-thread work database, appender, COPY. */
+async function viaDuckDB(path: string): Promise<number> {
+  const t0 = performance.now();
+  const work = await openWorkDatabase(ctx.tempDir, { threads: 1 });
+  const session = await work.db.connect();
+  const writer = await ArrowTableWriter.create(session, 't', table!.schema, 'bench');
+  for (const b of batches) writer.append(b);
+  writer.close();
+  await session.run(
+    `COPY t TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+  );
+  session.close();
+  await work.dispose();
+  return performance.now() - t0;
+}
 
 async function viaSink(path: string): Promise<number> {
   const sink = parquetOutput.create(parquetConfigSchema.parse({ format: 'parquet', path }), ctx);
@@ -43,14 +65,6 @@ async function viaSink(path: string): Promise<number> {
   for (const b of batches) await sink.write(b, signal);
   await sink.finish(signal);
   await sink.commit();
-  return performance.now() - t0;
-}
-
-async function viaWasm(path: string): Promise<number> {
-  const t0 = performance.now();
-  const w = await ParquetWasmWriter.open(path, table!.schema, { compression: 'zstd', rowGroupRows: 122880 });
-  for (const b of batches) await w.write(b);
-  await w.finish();
   return performance.now() - t0;
 }
 
@@ -76,24 +90,27 @@ async function measure(name: string, run: (p: string) => Promise<number>, path: 
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'sluice-parquet-bench-'));
-if (ONLY !== 'wasm') await measure('duckdb sink', viaSink, join(ctx.baseDir, 'a.parquet'));
+if (ONLY !== 'wasm') await measure('duckdb', viaDuckDB, join(dir, 'a.parquet'));
 if (ONLY !== 'duckdb') {
-  await measure('parquet-wasm', viaWasm, join(dir, 'b1.parquet'));
-  await measure('parquet-wasm (2nd run)', viaWasm, join(dir, 'b2.parquet'));
-  const [h1, h2] = [await sha(join(dir, 'b1.parquet')), await sha(join(dir, 'b2.parquet'))];
+  await measure('parquet-wasm', viaSink, join(ctx.baseDir, 'b1.parquet'));
+  await measure('parquet-wasm (2nd run)', viaSink, join(ctx.baseDir, 'b2.parquet'));
+  const [h1, h2] = [await sha(join(ctx.baseDir, 'b1.parquet')), await sha(join(ctx.baseDir, 'b2.parquet'))];
   console.log(`parquet-wasm byte-identical across runs: ${h1 === h2} (${h1.slice(0, 16)})`);
 }
-const a = results['duckdb sink'];
+const a = results['duckdb'];
 const b = results['parquet-wasm'];
 if (a && b) {
-  console.log(`ratio parquet-wasm / duckdb sink (rows/s): ${(a.ms / b.ms).toFixed(2)}x`);
+  console.log(`ratio parquet-wasm / duckdb (rows/s): ${(a.ms / b.ms).toFixed(2)}x`);
   const q = (p: string) => `read_parquet('${p}')`;
   const cmp = await duck(
     `SELECT (SELECT count(*) FROM ${q(a.path)})::BIGINT AS rows_a, (SELECT count(*) FROM ${q(b.path)})::BIGINT AS rows_b,
       (SELECT sum(hash(t))::VARCHAR FROM ${q(a.path)} t) AS hash_a, (SELECT sum(hash(t))::VARCHAR FROM ${q(b.path)} t) AS hash_b,
       (SELECT count(*) FROM ((FROM ${q(a.path)} EXCEPT ALL FROM ${q(b.path)}) UNION ALL (FROM ${q(b.path)} EXCEPT ALL FROM ${q(a.path)})))::BIGINT AS diff`,
   );
-  console.log('readback:', JSON.stringify(cmp[0]));
+  console.log(
+    'readback:',
+    JSON.stringify(cmp[0], (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+  );
   const types = async (p: string) =>
     (await duck(`SELECT column_name, column_type FROM (DESCRIBE FROM ${q(p)})`))
       .map((r) => `${r.column_name} ${r.column_type}`)
@@ -101,8 +118,12 @@ if (a && b) {
   const [ta, tb] = [await types(a.path), await types(b.path)];
   console.log(`types equal: ${ta === tb}\n  duckdb: ${ta}\n  wasm:   ${tb}`);
   const order = await duck(
-    `SELECT count(*)::BIGINT AS n FROM (SELECT id, row_number() OVER () AS rn FROM ${q(b.path)}) WHERE id <> rn - 1`,
+    `SELECT count(*)::BIGINT AS n FROM (SELECT id, row_number() OVER () AS rn FROM ${q(a.path)}) x JOIN (SELECT id, row_number() OVER () AS rn FROM ${q(b.path)}) y USING (rn) WHERE x.id <> y.id`,
   );
-  console.log('wasm rows out of order:', JSON.stringify(order[0]));
+  console.log(
+    'rows in a different order than the DuckDB file:',
+    JSON.stringify(order[0], (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+  );
 }
 await ctx.cleanup();
+await rm(dir, { recursive: true, force: true });

@@ -13,7 +13,6 @@ import type { DuckDBConnectionConfig } from './config.js';
 import { type DuckDBDatabase, type DuckDBSession, openDuckDB } from './driver.js';
 import { queryFailure } from './errors.js';
 import { streamQuery } from './query-stream.js';
-import { quoteIdent, quoteQualified } from './sql.js';
 import { arrowSchemaFor } from './types.js';
 
 export { sourceQuery };

@@ -16,15 +16,12 @@ import {
   throwIfAborted,
   toSluiceError,
 } from '../../src/index.js';
-import { ArrowTableWriter } from './arrow-to-duckdb.js';
-import type { DuckDBSession } from './driver.js';
 import { queryFailure } from './errors.js';
-import { quoteLiteral } from './sql.js';
-import { openWorkDatabase, type WorkDatabase } from './work-database.js';
+import { ParquetWasmWriter } from './parquet-wasm-writer.js';
 
 export const parquetConfigSchema = z
   .strictObject({
-    format: z.literal('parquet').describe('Output format: Apache Parquet, written by DuckDB.'),
+    format: z.literal('parquet').describe('Output format: Apache Parquet.'),
     path: z
       .string()
       .describe('File to write, relative to the pipeline file directory. Example: `out/customers.parquet`.'),
@@ -49,7 +46,7 @@ export interface ParquetSinkOptions {
   /** Absolute path of the final file. */
   path: string;
   runId: string;
-  /** Where the private work database lives (need not be on the output's filesystem). */
+  /** Scratch directory for the run (kept for callers; batches are streamed, not staged here). */
   workDir: string;
   compression: ParquetOutputConfig['compression'];
   rowGroupRows: number;
@@ -58,16 +55,14 @@ export interface ParquetSinkOptions {
 }
 
 /**
- * Writes batches into a private DuckDB table, then `COPY`s it to a staged Parquet file with one
- * thread so the bytes are the same for the same input, and renames it into place on commit.
+ * Streams batches into a staged Parquet file with parquet-wasm (the same bytes for the same input),
+ * or lets a SQL engine `COPY` a query straight to it, and renames it into place on commit.
  */
 export class ParquetSink implements Sink {
   readonly #options: ParquetSinkOptions;
   readonly #staged: string;
   readonly #what: string;
-  #work: WorkDatabase | undefined;
-  #session: DuckDBSession | undefined;
-  #writer: ArrowTableWriter | undefined;
+  #writer: ParquetWasmWriter | undefined;
   #finished = false;
   /** Rows written by `writeQuery`, when the engine wrote the file itself. */
   #queryRows: number | undefined;
@@ -82,9 +77,8 @@ export class ParquetSink implements Sink {
     throwIfAborted(signal);
     try {
       await mkdir(dirname(this.#options.path), { recursive: true });
-      this.#work = await openWorkDatabase(this.#options.workDir, { threads: 1 });
-      this.#session = await this.#work.db.connect();
-      this.#writer = await ArrowTableWriter.create(this.#session, 't', schema, this.#what);
+      const { compression, rowGroupRows } = this.#options;
+      this.#writer = await ParquetWasmWriter.open(this.#staged, schema, { compression, rowGroupRows });
     } catch (err) {
       await this.abort();
       throw this.#failure(err, signal);
@@ -109,7 +103,7 @@ export class ParquetSink implements Sink {
     throwIfAborted(signal);
     if (!this.#writer) throw new SluiceError('INTERNAL', `Write to ${this.#what} before open.`);
     try {
-      this.#writer.append(batch);
+      await this.#writer.write(batch);
     } catch (err) {
       throw this.#failure(err, signal);
     }
@@ -123,21 +117,17 @@ export class ParquetSink implements Sink {
       return [{ tempPath: this.#staged, path: this.#options.path, rows: this.#queryRows }];
     }
     const writer = this.#writer;
-    const session = this.#session;
-    if (!writer || !session) throw new SluiceError('INTERNAL', `Finish of ${this.#what} before open.`);
-    const { compression, rowGroupRows } = this.#options;
+    if (!writer) throw new SluiceError('INTERNAL', `Finish of ${this.#what} before open.`);
+    let rows: number;
     try {
-      writer.close();
-      await session.run(
-        `COPY t TO ${quoteLiteral(this.#staged)} (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE ${rowGroupRows})`,
-      );
-      await this.#closeWork();
+      rows = await writer.finish();
+      this.#writer = undefined;
       await fsyncPath(this.#staged);
     } catch (err) {
       throw this.#failure(err, signal);
     }
     this.#finished = true;
-    return [{ tempPath: this.#staged, path: this.#options.path, rows: writer.rows }];
+    return [{ tempPath: this.#staged, path: this.#options.path, rows }];
   }
 
   async commit(): Promise<void> {
@@ -150,16 +140,10 @@ export class ParquetSink implements Sink {
   }
 
   async abort(): Promise<void> {
-    await this.#closeWork();
+    const writer = this.#writer;
+    this.#writer = undefined;
+    await writer?.abort();
     await removeQuietly(this.#staged);
-  }
-
-  async #closeWork(): Promise<void> {
-    const work = this.#work;
-    this.#work = undefined;
-    this.#session?.close();
-    this.#session = undefined;
-    await work?.dispose();
   }
 
   #failure(err: unknown, signal: AbortSignal): SluiceError {
@@ -172,7 +156,8 @@ export class ParquetSink implements Sink {
 export const parquetOutput: OutputDefinition<ParquetOutputConfig> = {
   kind: 'output',
   type: 'parquet',
-  description: 'Apache Parquet file written through an embedded DuckDB (zstd by default).',
+  description:
+    'Apache Parquet file written by arrow-rs (parquet-wasm), or by the SQL engine for a query (zstd by default).',
   configSchema: parquetConfigSchema,
   create(config: ParquetOutputConfig, ctx: ComponentContext): Sink {
     const path = resolve(ctx.baseDir, config.path);

@@ -1,12 +1,21 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { RecordBatch as ArrowRecordBatch, type RecordBatch, RecordBatchStreamWriter, type Schema } from 'apache-arrow';
+import {
+  RecordBatch as ArrowRecordBatch,
+  Table as ArrowTable,
+  type RecordBatch,
+  RecordBatchStreamWriter,
+  type Schema,
+  tableToIPC,
+} from 'apache-arrow';
 import {
   Compression,
+  transformParquetStream,
   type RecordBatch as WasmRecordBatch,
   Table as WasmTable,
-  transformParquetStream,
+  type WriterProperties,
   WriterPropertiesBuilder,
   WriterVersion,
+  writeParquet,
 } from 'parquet-wasm';
 
 export interface ParquetWasmWriterOptions {
@@ -32,8 +41,9 @@ const CREATED_BY = 'sluice (parquet-wasm 0.8.0)';
 export class ParquetWasmWriter {
   readonly #file: FileHandle;
   readonly #schema: Schema;
-  readonly #input: WritableStreamDefaultWriter<WasmRecordBatch>;
-  readonly #done: Promise<void>;
+  readonly #props: WriterProperties;
+  #input: WritableStreamDefaultWriter<WasmRecordBatch> | undefined;
+  #done: Promise<void> = Promise.resolve();
   #failure: unknown;
   #rows = 0;
   #closed = false;
@@ -41,23 +51,33 @@ export class ParquetWasmWriter {
   private constructor(file: FileHandle, schema: Schema, options: ParquetWasmWriterOptions) {
     this.#file = file;
     this.#schema = schema;
-    const props = new WriterPropertiesBuilder()
+    this.#props = new WriterPropertiesBuilder()
       .setCompression(CODECS[options.compression])
       .setMaxRowGroupSize(options.rowGroupRows)
+      .setDictionaryEnabled(false)
       .setWriterVersion(WriterVersion.V1)
       .setCreatedBy(CREATED_BY)
       .build();
+  }
+
+  // Started by the first batch: the encoder cannot start on a stream without one.
+  #start(): WritableStreamDefaultWriter<WasmRecordBatch> {
     const { readable, writable } = new TransformStream<WasmRecordBatch, WasmRecordBatch>(undefined, {
       highWaterMark: 1,
     });
     this.#input = writable.getWriter();
-    this.#done = this.#drain(readable, props);
+    this.#done = this.#drain(readable, this.#props);
     // Observed through `#failure` and `finish`; never an unhandled rejection.
     this.#done.catch(() => {});
+    return this.#input;
   }
 
   /** Opens (truncates) `path` for writing. */
-  static async open(path: string, schema: Schema, options: ParquetWasmWriterOptions): Promise<ParquetWasmWriter> {
+  static async open(
+    path: string,
+    schema: Schema,
+    options: ParquetWasmWriterOptions,
+  ): Promise<ParquetWasmWriter> {
     const file = await open(path, 'w');
     return new ParquetWasmWriter(file, schema, options);
   }
@@ -70,32 +90,40 @@ export class ParquetWasmWriter {
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
     this.#throwIfFailed();
-    await Promise.race([this.#input.ready, this.#done]);
+    const input = this.#input ?? this.#start();
+    await Promise.race([input.ready, this.#done]);
     this.#throwIfFailed();
     const wasmBatch = toWasm(batch, this.#schema);
-    void this.#input.write(wasmBatch).catch(() => {});
+    void input.write(wasmBatch).catch(() => {});
     this.#rows += batch.numRows;
   }
 
   /** Writes the footer and closes the file (not fsynced). */
   async finish(): Promise<number> {
     this.#throwIfFailed();
-    // Without a batch the encoder would not know the schema; an empty one writes it.
-    if (this.#rows === 0) void this.#input.write(toWasm(new ArrowRecordBatch(this.#schema), this.#schema, true));
-    await this.#input.close();
-    await this.#done;
+    if (this.#input) {
+      await this.#input.close();
+      await this.#done;
+    } else {
+      // No rows: a file with the schema and no row group.
+      const ipc = tableToIPC(new ArrowTable(this.#schema), 'stream');
+      await this.#file.write(writeParquet(WasmTable.fromIPCStream(ipc), this.#props));
+    }
     await this.#closeFile();
     return this.#rows;
   }
 
   /** Stops encoding and closes the file; the caller removes it. */
   async abort(): Promise<void> {
-    await this.#input.abort().catch(() => {});
+    await this.#input?.abort().catch(() => {});
     await this.#done.catch(() => {});
     await this.#closeFile();
   }
 
-  async #drain(readable: ReadableStream<WasmRecordBatch>, props: ReturnType<WriterPropertiesBuilder['build']>) {
+  async #drain(
+    readable: ReadableStream<WasmRecordBatch>,
+    props: ReturnType<WriterPropertiesBuilder['build']>,
+  ) {
     try {
       const output = (await transformParquetStream(readable, props)) as ReadableStream<Uint8Array>;
       for await (const chunk of output as unknown as AsyncIterable<Uint8Array>) {
@@ -118,15 +146,12 @@ export class ParquetWasmWriter {
   }
 }
 
-function toWasm(batch: RecordBatch, schema: Schema, allowEmpty = false): WasmRecordBatch {
+function toWasm(batch: RecordBatch, schema: Schema): WasmRecordBatch {
   const ipc = RecordBatchStreamWriter.writeAll([new ArrowRecordBatch(schema, batch.data)]).toUint8Array(true);
   const table = WasmTable.fromIPCStream(ipc);
   try {
     const wasmBatch = table.recordBatch(0);
-    if (!wasmBatch) {
-      if (allowEmpty) throw new Error('empty Arrow IPC stream');
-      throw new Error('Arrow IPC stream without a batch');
-    }
+    if (!wasmBatch) throw new Error('Arrow IPC stream without a batch');
     return wasmBatch;
   } finally {
     table.free();

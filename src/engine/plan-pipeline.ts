@@ -252,7 +252,6 @@ export async function planPipeline(
   return { sources, ...(select ? { select } : {}), outputs, manifestPath };
 }
 
-// biome-ignore lint/correctness/useYield: an empty table only needs its schema
 async function* empty(): AsyncGenerator<never> {}
 
 function stripUndefined<T extends object>(value: T): T {
