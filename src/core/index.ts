@@ -6,6 +6,7 @@ export * from './context.js';
 export * from './error-codes.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './file-sha256.js';
 export * from './key-ring.js';
 export * from './logger.js';
 export * from './registry.js';

@@ -10,6 +10,7 @@ import { removeQuietly } from '../core/atomic-file.js';
 import type { ComponentContext } from '../core/context.js';
 import { ConfigError, SluiceError, throwIfAborted, toSluiceError } from '../core/errors.js';
 import { EventBus, type EventListener, type IdentityFacts, type OutputFileFacts } from '../core/events.js';
+import { fileSha256 } from '../core/file-sha256.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { Registry } from '../core/registry.js';
 import { createSecretResolver } from '../core/secrets.js';
@@ -32,7 +33,6 @@ import type { AccessRequest } from '../proxy/authorize-source.js';
 import { createKeyRing } from '../transforms/key-ring.js';
 import { SLUICE_VERSION } from '../version.js';
 import { AuditTrail } from './audit-trail.js';
-import { fileDigest } from './file-digest.js';
 import {
   type Plan,
   type PlannedOutput,
@@ -340,7 +340,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
 }
 
 async function stagedFacts(file: StagedFile): Promise<OutputFileFacts> {
-  const { bytes, sha256 } = await fileDigest(file.tempPath);
+  const { bytes, sha256 } = await fileSha256(file.tempPath);
   return { path: file.path, bytes, rows: file.rows, sha256 };
 }
 

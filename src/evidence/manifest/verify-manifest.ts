@@ -1,10 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { fileSha256 } from '../../core/file-sha256.js';
 import { canonicalHash } from '../canonical-json.js';
 import { dsseVerify, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../signing.js';
 import { datasetDigest } from './dataset-digest.js';
-import { fileSha256 } from './file-sha256.js';
 import { type Manifest, manifestSchema } from './manifest-schema.js';
 import { envelopePathFor, MANIFEST_PREDICATE_TYPE } from './sign-manifest.js';
 
