@@ -11,7 +11,6 @@ export type { RunPipelineOptions, RunResult } from './engine/run-pipeline.js';
 export { authenticate, newRunId } from './engine/run-pipeline.js';
 export type { ValidationReport } from './engine/validate-pipeline.js';
 export * from './evidence/index.js';
-export type { Manifest } from './evidence/manifest/manifest.js';
 export * from './guard/index.js';
 export type { AuthenticationEvent } from './identity/index.js';
 export * from './identity/index.js';

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
+import { didYouMean } from '../transforms/did-you-mean.js';
 import { buildConfigSchema, type SluiceConfig } from './config-schema.js';
 import { findConfig } from './find-config.js';
 import { loadPlugins } from './load-plugins.js';
@@ -252,32 +253,6 @@ function list(names: string[]): string {
 
 /** ` Did you mean `x`?` for the closest name within a small edit distance, else ''. */
 export function suggest(name: string, candidates: string[]): string {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
+  const best = didYouMean(name, candidates);
   return best === undefined ? '' : ` Did you mean \`${best}\`?`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] as number;
-      row[j] = Math.min(
-        (row[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = tmp;
-    }
-  }
-  return row[b.length] as number;
 }

@@ -87,10 +87,7 @@ export async function planSources(
           contexts.pipeline.events,
         )
       : {
-          query: sourceQuery({
-            name,
-            ...stripUndefined({ query: spec.query, table: spec.table, columns: spec.columns }),
-          }),
+          query: sourceQuery({ name, query: spec.query, table: spec.table, columns: spec.columns }),
           mandatory: new Set<string>(),
         };
     let query = authorization.query;
@@ -253,10 +250,6 @@ export async function planPipeline(
 }
 
 async function* empty(): AsyncGenerator<never> {}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 /** One part of a dataset split across runs: `pipeline run --shard K/N`. */
 export interface Shard {

@@ -55,7 +55,7 @@ export async function authorizeSource(
   registry: Registry,
   events: EventBus,
 ): Promise<Authorization> {
-  const sql = sourceQuery(stripUndefined({ name: request.source, ...request.spec }) as { name: string });
+  const sql = sourceQuery({ name: request.source, ...request.spec });
   const policy = access.policy;
   const engineDenied = [...(ENGINE_DENIED_FUNCTIONS[request.connectionType] ?? [])];
   const guard = await analyzeSql(sql, {
@@ -194,8 +194,4 @@ function maskProperties(
   return typeof definition.properties === 'function'
     ? definition.properties({ mask, ...params })
     : definition.properties;
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

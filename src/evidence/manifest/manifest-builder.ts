@@ -4,7 +4,6 @@ import type { ColumnFacts, EventOf, OutputFileFacts, SluiceEvent } from '../../c
 import type { RelationRef } from '../../guard/statement-facts.js';
 import { analyzeQuery, type QueryAnalysis, relationName } from './analyze-query.js';
 import { datasetDigest } from './dataset-digest.js';
-import type { ManifestSource as ManifestSourceV0, Manifest as ManifestV0 } from './manifest.js';
 import {
   type Approval,
   type ColumnLineage,
@@ -341,67 +340,6 @@ export class ManifestBuilder {
         rows: outputs.reduce((n, o) => n + o.rows, 0),
       },
       ...(options.audit ? { audit: options.audit } : {}),
-    };
-  }
-
-  /**
-   * The legacy 0.1 manifest of a succeeded run; file paths are made relative to `manifestDir`.
-   * @deprecated Use {@link ManifestBuilder.finish}, which writes format 1.0.
-   */
-  build(manifestDir: string, finishedAt: Date): ManifestV0 {
-    const started = this.#started;
-    if (!started) throw new SluiceError('INTERNAL', 'The manifest cannot be built: the run never started.');
-    const rel = (p: string) => relative(manifestDir, p).split(sep).join('/');
-    const sources: ManifestSourceV0[] = [...this.#sources.values()].map((s) => {
-      const masks: ManifestSourceV0['masks'] = {};
-      for (const m of s.masks) {
-        const list = masks[m.column] ?? [];
-        masks[m.column] = list;
-        list.push({
-          mask: m.mask,
-          ...(m.key_id === undefined ? {} : { key_id: m.key_id }),
-          params: m.params,
-          origin: m.origin,
-          rows: m.rows,
-          nulls: m.nulls,
-        });
-      }
-      return {
-        name: s.name,
-        connection: s.connection,
-        connection_type: s.connectionType,
-        query: s.query,
-        ...(s.snapshot ? { snapshot: s.snapshot } : {}),
-        columns: s.schema,
-        rows: s.rows,
-        bytes: s.bytes,
-        duration_ms: s.durationMs,
-        masks,
-      };
-    });
-    return {
-      manifest_version: '0.1',
-      run: {
-        id: started.run_id,
-        status: 'succeeded',
-        started_at: started.ts,
-        finished_at: finishedAt.toISOString(),
-        duration_ms: finishedAt.getTime() - new Date(started.ts).getTime(),
-        sluice_version: started.sluice_version,
-        host: started.host,
-      },
-      pipeline: started.pipeline,
-      identity: started.identity,
-      sources,
-      ...(this.#select ? { select: { query: this.#select.query, columns: this.#select.columns } } : {}),
-      outputs: this.#outputs.map((o) => ({
-        name: o.output,
-        format: o.format,
-        path: rel(o.path),
-        rows: o.rows,
-        columns: o.columns,
-        files: o.files.map((f) => ({ ...f, path: rel(f.path) })),
-      })),
     };
   }
 }
