@@ -20,6 +20,8 @@ export function runCli(
   options: {
     cwd?: string;
     env?: NodeJS.ProcessEnv;
+    /** Written to the command's stdin (else stdin is closed). */
+    input?: string;
     onSpawn?: (child: ReturnType<typeof spawn>) => void;
   } = {},
 ): Promise<CliResult> {
@@ -32,10 +34,10 @@ export function runCli(
     if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
     });
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
     child.on('error', reject);

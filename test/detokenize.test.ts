@@ -79,6 +79,46 @@ describe('pipeline detokenize', () => {
     for (const v of values) expect(audit).not.toContain(v);
   });
 
+  it('reverses fpe tokens of an integer column with --integer', async () => {
+    const dir = await project(true);
+    const policyPath = join(dir, 'fixtures/policies/demo-policy.yaml');
+    const policy = await readFile(policyPath, 'utf8');
+    // Reversible ids are acceptable in this project.
+    await writeFile(
+      policyPath,
+      policy.replace(
+        'without exposing the id.\n    satisfied_by:\n',
+        'without exposing the id.\n    satisfied_by:\n      - mask: fpe\n',
+      ),
+    );
+    await writeFile(
+      join(dir, 'pipelines/ids.yaml'),
+      PIPELINE.replace('name: ssn-tokens', 'name: id-tokens')
+        .replace('id: { mask: hmac, key_id: demo }', 'id: { mask: fpe, key_id: demo }')
+        .replace('out/ssn/', 'out/ids/'),
+    );
+    const run = await runCli(['run', 'pipelines/ids.yaml'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const rows = (await readFile(join(dir, 'out/ids/customers.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(0, 50)
+      .map((l) => JSON.parse(l) as { id: number | string });
+    const tokens = rows.map((r) => String(r.id));
+    const result = await runCli(['detokenize', '--key-id', 'demo', '--column', 'id', '--integer', 'int64'], {
+      cwd: dir,
+      input: `${tokens.join('\n')}\n`,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const ids = new Set<string>();
+    const [customers] = fixtureTables({ rows: 10_000, seed: 42 });
+    for await (const batch of customers!.batches()) for (const v of batch.getChild('id')!) ids.add(String(v));
+    const values = result.stdout.trim().split('\n');
+    expect(values).toHaveLength(tokens.length);
+    expect(values.every((v) => ids.has(v))).toBe(true);
+    expect(values.some((v, i) => v !== tokens[i])).toBe(true);
+  });
+
   it('refuses with exit 3 when the policy grants no detokenization', async () => {
     const dir = await project(false);
     const tokens = await ssnTokens(dir);

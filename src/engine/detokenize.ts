@@ -7,6 +7,7 @@ import { AuditLog } from '../evidence/audit-log.js';
 import { detokenizeGrant } from '../policy/detokenize-grant.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { createFpe, fpeColumnTweak } from '../transforms/fpe.js';
+import type { FpeIntegerType } from '../transforms/fpe-integer.js';
 import { createKeyRing } from '../transforms/key-ring.js';
 
 export interface DetokenizeRequest {
@@ -17,6 +18,8 @@ export interface DetokenizeRequest {
   radix?: number | undefined;
   alphabet?: string | undefined;
   luhn?: boolean | undefined;
+  /** The tokens come from an integer column of this type. */
+  integer?: FpeIntegerType | undefined;
 }
 
 /**
@@ -76,6 +79,7 @@ export async function detokenize(
       ...(request.radix === undefined ? {} : { radix: request.radix }),
       ...(request.alphabet === undefined ? {} : { alphabet: request.alphabet }),
       ...(request.luhn === undefined ? {} : { luhn: request.luhn }),
+      ...(request.integer === undefined ? {} : { integer: request.integer }),
     });
     key.fill(0);
     return tokens.map((t) => fpe.decrypt(t));

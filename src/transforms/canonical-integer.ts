@@ -12,11 +12,23 @@ export function writeDecimal(n: number, scratch: Uint8Array): number {
   let pos = DECIMAL_SCRATCH;
   const negative = n < 0;
   let v = negative ? -n : n;
+  // Eight digits at a time in Int32 arithmetic (V8 turns `/ 10 | 0` into a multiply), not doubles.
+  while (v >= 1e8) {
+    const hi = Math.floor(v / 1e8);
+    let lo = v - hi * 1e8;
+    for (let k = 0; k < 8; k++) {
+      const q = (lo / 10) | 0;
+      scratch[--pos] = 48 + lo - q * 10;
+      lo = q;
+    }
+    v = hi;
+  }
+  let x = v | 0;
   do {
-    const d = v % 10;
-    scratch[--pos] = 48 + d;
-    v = (v - d) / 10;
-  } while (v > 0);
+    const q = (x / 10) | 0;
+    scratch[--pos] = 48 + x - q * 10;
+    x = q;
+  } while (x > 0);
   if (negative) scratch[--pos] = 45;
   return pos;
 }

@@ -96,6 +96,116 @@ export class Ff3Cipher {
     digits.set(B, start + A.length);
   }
 
+  /** Whether values of `n` numerals take the batched path (every half's value exact in a double). */
+  batchable(n: number): boolean {
+    return this.#pow[Math.ceil(n / 2)]! <= FAST_LIMIT;
+  }
+
+  /**
+   * `crypt` for many values at once: value j is `digits[starts[j], starts[j] + lens[j])`. Each
+   * Feistel round of every value goes through the block cipher in ONE `update` call (ECB encrypts
+   * blocks independently), and the halves are kept as the numbers NUM_radix(REV(half)), so a round
+   * costs a few double operations per value. Values too long for doubles use `crypt`.
+   */
+  cryptMany(
+    digits: Uint8Array | Uint16Array,
+    starts: Int32Array,
+    lens: Int32Array,
+    count: number,
+    tweak: Uint8Array,
+    decrypt: boolean,
+  ): void {
+    const radix = this.radix;
+    const pow = this.#pow;
+    const idx = new Int32Array(count);
+    let fast = 0;
+    for (let j = 0; j < count; j++) {
+      if (this.batchable(lens[j]!)) idx[fast++] = j;
+      else this.crypt(digits, starts[j]!, lens[j]!, tweak, decrypt);
+    }
+    if (fast === 0) return;
+    const a = new Float64Array(fast);
+    const b = new Float64Array(fast);
+    const us = new Int32Array(fast);
+    for (let q = 0; q < fast; q++) {
+      const j = idx[q]!;
+      const s = starts[j]!;
+      const n = lens[j]!;
+      const u = Math.ceil(n / 2);
+      us[q] = u;
+      let x = 0;
+      for (let k = s + u - 1; k >= s; k--) x = x * radix + digits[k]!;
+      a[q] = x;
+      x = 0;
+      for (let k = s + n - 1; k >= s + u; k--) x = x * radix + digits[k]!;
+      b[q] = x;
+    }
+    // REVB(P) per value: bytes 0..11 are NUM(REV(X)) little-endian (X < 2^44 fills 6 of them),
+    // bytes 12..15 the reversed tweak half and round number, the same for every value.
+    const input = Buffer.alloc(fast * 16);
+    for (let r = 0; r < 8; r++) {
+      const i = decrypt ? 7 - r : r;
+      const even = i % 2 === 0;
+      const w0 = even ? tweak[4]! : tweak[0]!;
+      const w1 = even ? tweak[5]! : tweak[1]!;
+      const w2 = even ? tweak[6]! : tweak[2]!;
+      const w3 = even ? ((tweak[3]! & 0x0f) << 4) ^ i : (tweak[3]! & 0xf0) ^ i;
+      const xs = decrypt ? a : b;
+      for (let q = 0, p = 0; q < fast; q++, p += 16) {
+        let x = xs[q]!;
+        const hi = Math.floor(x / 0x1000000);
+        const lo = x - hi * 0x1000000;
+        x = hi;
+        input[p] = lo & 0xff;
+        input[p + 1] = (lo >>> 8) & 0xff;
+        input[p + 2] = lo >>> 16;
+        input[p + 3] = x & 0xff;
+        input[p + 4] = (x >>> 8) & 0xff;
+        input[p + 5] = x >>> 16;
+        input[p + 12] = w3;
+        input[p + 13] = w2;
+        input[p + 14] = w1;
+        input[p + 15] = w0;
+      }
+      const out = this.#aes.update(input);
+      for (let q = 0, p = 0; q < fast; q++, p += 16) {
+        const u = us[q]!;
+        const mod = pow[even ? u : lens[idx[q]!]! - u]!;
+        // NUM(S) with S = REVB(output): the output block read little-endian, reduced mod radix^m.
+        const y = reduce(out, p, mod);
+        if (!decrypt) {
+          let c = a[q]! + y;
+          if (c >= mod) c -= mod;
+          a[q] = b[q]!;
+          b[q] = c;
+        } else {
+          let c = b[q]! - y;
+          if (c < 0) c += mod;
+          b[q] = a[q]!;
+          a[q] = c;
+        }
+      }
+    }
+    for (let q = 0; q < fast; q++) {
+      const j = idx[q]!;
+      const s = starts[j]!;
+      const n = lens[j]!;
+      const u = us[q]!;
+      let x = a[q]!;
+      for (let k = s; k < s + u; k++) {
+        const next = Math.floor(x / radix);
+        digits[k] = x - next * radix;
+        x = next;
+      }
+      x = b[q]!;
+      for (let k = s + u; k < s + n; k++) {
+        const next = Math.floor(x / radix);
+        digits[k] = x - next * radix;
+        x = next;
+      }
+    }
+  }
+
   /** P = W ⊕ [i]^4 ‖ [NUM_radix(REV(X))]^12, S = REVB(CIPH(REVB(P))); returns S as 16 bytes. */
   #round(i: number, tweak: Uint8Array, X: Uint8Array | Uint16Array): Buffer {
     const block = this.#block;
@@ -178,4 +288,36 @@ export class Ff3Cipher {
       c /= r;
     }
   }
+}
+
+/**
+ * `x mod m` for integers x < 2^53, m ≤ 2^44, without `%` (a floating-point remainder is a slow
+ * library call): the quotient from a division may be off by one, which one correction fixes.
+ */
+function modulo(x: number, m: number): number {
+  const r = x - Math.floor(x / m) * m;
+  return r < 0 ? r + m : r >= m ? r - m : r;
+}
+
+/**
+ * The 16 bytes at `bytes[p]` read as a little-endian 128-bit integer, mod `mod` (≤ 2^44), exactly in
+ * doubles: the widest chunks for which remainder · 2^chunk + chunk stays below 2^53.
+ */
+function reduce(bytes: Uint8Array, p: number, mod: number): number {
+  if (mod <= 0x200000) {
+    let r = 0;
+    for (let q = p + 12; q >= p; q -= 4) {
+      const word = (bytes[q]! | (bytes[q + 1]! << 8) | (bytes[q + 2]! << 16) | (bytes[q + 3]! << 24)) >>> 0;
+      r = modulo(r * 0x100000000 + word, mod);
+    }
+    return r;
+  }
+  if (mod <= 0x2000000000) {
+    let r = 0;
+    for (let q = p + 14; q >= p; q -= 2) r = modulo(r * 0x10000 + (bytes[q]! | (bytes[q + 1]! << 8)), mod);
+    return r;
+  }
+  let r = 0;
+  for (let q = p + 15; q >= p; q--) r = modulo(r * 256 + bytes[q]!, mod);
+  return r;
 }

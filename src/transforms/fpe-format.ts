@@ -105,6 +105,39 @@ export function cryptDigits(
   return count;
 }
 
+/**
+ * `cryptDigits` for many values: value j is `digits[starts[j], starts[j] + lens[j])`, all in place,
+ * one block-cipher call per Feistel round for the whole batch. Returns -1, or the index of the
+ * first value whose length is out of the standard's limits (nothing is encrypted then).
+ */
+export function cryptDigitsMany(
+  format: FpeFormat,
+  digits: Uint8Array | Uint16Array,
+  starts: Int32Array,
+  lens: Int32Array,
+  count: number,
+  tweak: Uint8Array,
+  decrypt: boolean,
+): number {
+  const { min, max } = format.cipher.limits;
+  const luhn = format.luhn;
+  const sizes = luhn ? new Int32Array(count) : lens;
+  for (let j = 0; j < count; j++) {
+    const n = luhn ? lens[j]! - 1 : lens[j]!;
+    if (n < min || n > max) return j;
+    sizes[j] = n;
+  }
+  format.cipher.cryptMany(digits, starts, sizes, count, tweak, decrypt);
+  if (luhn) {
+    for (let j = 0; j < count; j++) {
+      const s = starts[j]!;
+      const n = sizes[j]!;
+      digits[s + n] = luhnCheckDigit(digits.subarray(s, s + n), n);
+    }
+  }
+  return -1;
+}
+
 /** The FF3-1 length error; never includes the value. */
 export function fpeLengthError(format: FpeFormat, found: number, column: string | undefined): SluiceError {
   const { min, max } = format.cipher.limits;

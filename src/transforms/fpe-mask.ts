@@ -1,16 +1,18 @@
 import { type Data, DataType, type Field } from 'apache-arrow';
 import { z } from 'zod';
+import { typeToString } from '../core/arrow-util.js';
 import type { MaskDefinition } from '../core/component-definition.js';
 import { SluiceError } from '../core/errors.js';
 import { flatData } from './flat-data.js';
 import {
   createFpeFormat,
-  cryptDigits,
+  cryptDigitsMany,
   cryptText,
   type FpeFormat,
   fpeLengthError,
   fpeTweakForColumn,
 } from './fpe-format.js';
+import { fpeIntegerData, fpeIntegerType } from './fpe-integer.js';
 import { mapChunks } from './map-chunks.js';
 import { unsupportedTypeError } from './unsupported-type-error.js';
 import { rebasedValidity } from './validity.js';
@@ -71,12 +73,12 @@ export const fpeConfigSchema = z
     }
   })
   .describe(
-    'Encrypt strings keeping their length, alphabet and separators (FF3-1); reversible with the key.',
+    'Encrypt strings keeping their length, alphabet and separators, or integers keeping their type, sign and digit count (FF3-1); reversible with the key.',
   );
 
 export type FpeConfig = z.infer<typeof fpeConfigSchema>;
 
-const ACCEPTS = '`Utf8` strings';
+const ACCEPTS = '`Utf8` strings and `Int32`, `Int64`, `Uint32` or `Uint64` integers';
 
 /** Encrypts (or decrypts) one chunk. Exported for benchmarks and tests. */
 export function fpeData(
@@ -87,6 +89,7 @@ export function fpeData(
   column?: string,
 ): Data {
   const { type, length } = data;
+  if (fpeIntegerType(type)) return fpeIntegerData(data, format, tweak, decrypt);
   if (!DataType.isUtf8(type)) throw unsupportedTypeError('fpe', type, ACCEPTS);
   const src = data.values as Uint8Array;
   const srcOffsets = data.valueOffsets as Int32Array;
@@ -123,27 +126,39 @@ export function fpeData(
   const out = src.slice(base, end);
   const offsets = new Int32Array(length + 1);
   for (let i = 0; i <= length; i++) offsets[i] = srcOffsets[i]! - base;
-  let positions = new Int32Array(256);
-  let scratch = new Uint16Array(256);
-  for (let i = 0; i < length; i++) {
-    if (nullBitmap && ((nullBitmap[i >> 3]! >> (i & 7)) & 1) === 0) continue;
-    const s = offsets[i]!;
-    const e = offsets[i + 1]!;
-    if (e - s > positions.length) {
-      positions = new Int32Array(e - s);
-      scratch = new Uint16Array(e - s);
+  // Numerals of a window of values gathered into one array, encrypted together, written back.
+  const WINDOW = 8192;
+  const starts = new Int32Array(WINDOW);
+  const lens = new Int32Array(WINDOW);
+  let digits = new Uint16Array(0);
+  let positions = new Int32Array(0);
+  for (let from = 0; from < length; from += WINDOW) {
+    const to = Math.min(length, from + WINDOW);
+    const bytes = offsets[to]! - offsets[from]!;
+    if (digits.length < bytes) {
+      digits = new Uint16Array(bytes);
+      positions = new Int32Array(bytes);
     }
+    let count = 0;
     let n = 0;
-    for (let p = s; p < e; p++) {
-      const d = ascii[out[p]!]!;
-      if (d >= 0) {
-        scratch[n] = d;
-        positions[n++] = p;
+    for (let i = from; i < to; i++) {
+      if (nullBitmap && ((nullBitmap[i >> 3]! >> (i & 7)) & 1) === 0) continue;
+      starts[count] = n;
+      for (let p = offsets[i]!, e = offsets[i + 1]!; p < e; p++) {
+        const d = ascii[out[p]!]!;
+        if (d >= 0) {
+          digits[n] = d;
+          positions[n++] = p;
+        }
       }
+      lens[count] = n - starts[count]!;
+      count++;
     }
-    const done = cryptDigits(format, scratch, n, tweak, decrypt);
-    if (done < 0) throw fpeLengthError(format, -done - 1, column);
-    for (let k = 0; k < n; k++) out[positions[k]!] = format.symbols[scratch[k]!]!;
+    const bad = cryptDigitsMany(format, digits, starts, lens, count, tweak, decrypt);
+    if (bad >= 0)
+      throw fpeLengthError(format, Math.max(format.luhn ? lens[bad]! - 1 : lens[bad]!, 0), column);
+    const symbols = format.symbols;
+    for (let k = 0; k < n; k++) out[positions[k]!] = symbols[digits[k]!]!;
   }
   return flatData(type, length, nullCount, nullBitmap, out, offsets);
 }
@@ -175,8 +190,24 @@ export const fpeMask: MaskDefinition<FpeConfig> = {
     'Encrypt strings with FF3-1 (NIST SP 800-38G Rev. 1) keeping length, alphabet and separators; reversible with the key.',
   configSchema: fpeConfigSchema,
   properties: { reversible: true, deterministic: true, keyed: true },
-  outputType(input) {
-    if (!DataType.isUtf8(input)) throw unsupportedTypeError('fpe', input, ACCEPTS);
+  outputType(input, config) {
+    if (DataType.isUtf8(input)) return input;
+    if (!DataType.isInt(input)) throw unsupportedTypeError('fpe', input, ACCEPTS);
+    const name = typeToString(input);
+    if (!fpeIntegerType(input)) {
+      throw new SluiceError(
+        'SCHEMA_MISMATCH',
+        `Mask \`fpe\` cannot take a column of type \`${name}\`: FF3-1 encrypts at least 6 decimal digits and \`${name}\` holds at most 5. Use \`hmac\` (output \`int64\`) or \`noise\` for this column, or cast it to \`Int32\` or \`Int64\` in the query.`,
+        { context: { mask: 'fpe', type: name } },
+      );
+    }
+    if ((config.radix ?? 10) !== 10 || config.alphabet !== undefined || config.luhn) {
+      throw new SluiceError(
+        'SCHEMA_MISMATCH',
+        `Mask \`fpe\` on the integer type \`${name}\` encrypts decimal digits: remove \`radix\`, \`alphabet\` and \`luhn\` (keep card numbers as strings to keep them Luhn-valid).`,
+        { context: { mask: 'fpe', type: name } },
+      );
+    }
     return input;
   },
   keyId(config) {

@@ -1,8 +1,14 @@
 import { SluiceError } from '../core/errors.js';
 import { createFpeFormat, cryptText, type FpeOptions, fpeTweakForColumn } from './fpe-format.js';
+import { cryptIntegers, FPE_INTEGER_TYPES, type FpeIntegerType, parseIntegerText } from './fpe-integer.js';
 
 /** Key and tweak of FF3-1 as hex, plus the alphabet options of the `fpe` mask. */
 export interface FpeParams extends FpeOptions {
+  /**
+   * The integer type of the column, when the values are integers masked by `fpe` on an integer
+   * column (`Int32`, `Int64`, `Uint32`, `Uint64`): texts are then decimal integers of that type.
+   */
+  integer?: FpeIntegerType | undefined;
   /** AES key as hex: 32, 48 or 64 hex digits (AES-128/192/256). */
   key: string;
   /** 56-bit FF3-1 tweak as 14 hex digits. The `fpe` mask's default is `fpeColumnTweak(column)`. */
@@ -39,6 +45,24 @@ export function createFpe(params: FpeParams): Fpe {
   const tweak = hexBytes(params.tweak, 'tweak', [7]);
   const format = createFpeFormat(key, params);
   key.fill(0);
+  const integer = params.integer;
+  if (integer !== undefined) {
+    if (!FPE_INTEGER_TYPES.includes(integer)) {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `FPE \`integer\` must be one of ${FPE_INTEGER_TYPES.map((t) => `\`${t}\``).join(', ')}.`,
+      );
+    }
+    if (format.symbols.length !== 10 || format.luhn) {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        'FPE on integers encrypts decimal digits: remove `radix`, `alphabet` and `luhn`.',
+      );
+    }
+    const crypt = (text: string, decrypt: boolean): string =>
+      String(cryptIntegers(format, integer, [parseIntegerText(text, integer)], tweak, decrypt)[0]);
+    return { encrypt: (text) => crypt(text, false), decrypt: (text) => crypt(text, true) };
+  }
   return {
     encrypt: (text) => cryptText(format, text, tweak, false),
     decrypt: (text) => cryptText(format, text, tweak, true),

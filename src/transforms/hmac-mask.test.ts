@@ -100,6 +100,17 @@ describe('hmac mask', () => {
     );
   });
 
+  it('writes every hex length from 16 to 64, odd ones included, as the prefix of the full MAC', async () => {
+    const texts = ['', 'a', 'user42@example.com', 'x'.repeat(70), null];
+    const v = vectorFromArray(texts, new Utf8());
+    for (let length = 16; length <= 64; length++) {
+      const out = (await mask(v, { length })).toArray();
+      expect(out).toEqual(
+        texts.map((t) => (t === null ? null : reference(KEYS.a!, t).toString('hex').slice(0, length))),
+      );
+    }
+  });
+
   it('gives the same token for an integer in any integer type and for its decimal text', async () => {
     const values = [0, 42, -42, 127, -128];
     const expected = (await mask(vectorFromArray(values.map(String), new Utf8()))).toArray();

@@ -1,11 +1,11 @@
-import { type Data, DataType, type Int, Int64, Utf8 } from 'apache-arrow';
+import { type Data, DataType, Int64, Utf8 } from 'apache-arrow';
 import { z } from 'zod';
 import type { MaskDefinition } from '../core/component-definition.js';
-import { DECIMAL_SCRATCH, EXACT_HIGH_WORD, writeDecimal, writeDecimalBig } from './canonical-integer.js';
 import { flatData } from './flat-data.js';
 import { HmacSha256 } from './hmac-sha256.js';
+import { macEach } from './mac-each.js';
 import { mapChunks } from './map-chunks.js';
-import { MAX_BASE32_LENGTH, MAX_HEX_LENGTH, writeBase32, writeHex } from './token-encoding.js';
+import { MAX_BASE32_LENGTH, MAX_HEX_LENGTH, writeBase32, writeHex, writeHexUnits } from './token-encoding.js';
 import { unsupportedTypeError } from './unsupported-type-error.js';
 import { rebasedValidity } from './validity.js';
 
@@ -52,69 +52,7 @@ const ACCEPTS = '`Utf8`, `LargeUtf8` and integer types';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/**
- * Computes the MAC of every valid value of `data` (strings as UTF-8, integers as decimal text) and
- * calls `write(i)` with the MAC in `mac.out`. Shared by the masks seeded by a value's MAC.
- */
-export function macEach(data: Data, mac: HmacSha256, write: (i: number) => void): void {
-  const { type, length } = data;
-  const valid = rebasedValidity(data);
-  if (DataType.isUtf8(type)) {
-    const values = data.values as Uint8Array;
-    const offsets = data.valueOffsets as Int32Array;
-    for (let i = 0; i < length; i++) {
-      if (valid && ((valid[i >> 3]! >> (i & 7)) & 1) === 0) continue;
-      mac.update(values, offsets[i]!, offsets[i + 1]!);
-      write(i);
-    }
-    return;
-  }
-  if (DataType.isLargeUtf8(type)) {
-    const values = data.values as Uint8Array;
-    const offsets = data.valueOffsets as BigInt64Array;
-    for (let i = 0; i < length; i++) {
-      if (valid && ((valid[i >> 3]! >> (i & 7)) & 1) === 0) continue;
-      mac.update(values, Number(offsets[i]!), Number(offsets[i + 1]!));
-      write(i);
-    }
-    return;
-  }
-  if (DataType.isInt(type)) {
-    const scratch = new Uint8Array(DECIMAL_SCRATCH);
-    const int = type as Int;
-    if (int.bitWidth === 64) {
-      const values = data.values as BigInt64Array | BigUint64Array;
-      const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
-      for (let i = 0; i < length; i++) {
-        if (valid && ((valid[i >> 3]! >> (i & 7)) & 1) === 0) continue;
-        let start: number;
-        const hi = LITTLE_ENDIAN ? words[2 * i + 1]! : EXACT_HIGH_WORD;
-        if (int.isSigned ? hi >= -EXACT_HIGH_WORD && hi < EXACT_HIGH_WORD : hi >>> 0 < EXACT_HIGH_WORD) {
-          start = writeDecimal((int.isSigned ? hi : hi >>> 0) * 0x100000000 + (words[2 * i]! >>> 0), scratch);
-        } else {
-          start = writeDecimalBig(values[i]!, scratch);
-        }
-        mac.update(scratch, start, DECIMAL_SCRATCH);
-        write(i);
-      }
-      return;
-    }
-    const values = data.values as
-      | Int8Array
-      | Int16Array
-      | Int32Array
-      | Uint8Array
-      | Uint16Array
-      | Uint32Array;
-    for (let i = 0; i < length; i++) {
-      if (valid && ((valid[i >> 3]! >> (i & 7)) & 1) === 0) continue;
-      mac.update(scratch, writeDecimal(values[i]!, scratch), DECIMAL_SCRATCH);
-      write(i);
-    }
-    return;
-  }
-  throw unsupportedTypeError('hmac', type, ACCEPTS);
-}
+export { macEach } from './mac-each.js';
 
 /** Tokenizes one chunk. Exported for benchmarks and tests; use the mask definition otherwise. */
 export function hmacData(data: Data, mac: HmacSha256, config: HmacConfig): Data {
@@ -139,7 +77,11 @@ export function hmacData(data: Data, mac: HmacSha256, config: HmacConfig): Data 
   const offsets = new Int32Array(length + 1);
   for (let i = 0; i <= length; i++) offsets[i] = i * size;
   const bytes = new Uint8Array(length * size);
-  if (config.output === 'hex') macEach(data, mac, (i) => writeHex(out, bytes, i * size, size));
+  if (config.output === 'hex' && size % 2 === 0) {
+    const units = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1);
+    const half = size >> 1;
+    macEach(data, mac, (i) => writeHexUnits(out, units, i * half, size));
+  } else if (config.output === 'hex') macEach(data, mac, (i) => writeHex(out, bytes, i * size, size));
   else macEach(data, mac, (i) => writeBase32(out, bytes, i * size, size));
   return flatData(new Utf8(), length, nullCount, nullBitmap, bytes, offsets);
 }

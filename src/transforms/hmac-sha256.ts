@@ -34,6 +34,16 @@ export class HmacSha256 {
     pad.fill(0);
   }
 
+  /** State after the key's inner pad block (8 words); read by the batched kernels, never written. */
+  get innerState(): Readonly<Int32Array> {
+    return this.#inner;
+  }
+
+  /** State after the key's outer pad block (8 words); read by the batched kernels, never written. */
+  get outerState(): Readonly<Int32Array> {
+    return this.#outer;
+  }
+
   /** MAC of `bytes[start, end)`, written to `out`. */
   update(bytes: Uint8Array, start: number, end: number): void {
     const s = this.out;

@@ -5,6 +5,7 @@ export * from './date-shift-mask.js';
 export { FAKE_LOCALES, type FakeLocale } from './fake-locale.js';
 export * from './fake-mask.js';
 export { createFpe, type Fpe, type FpeParams, fpeColumnTweak, fpeDecrypt, fpeEncrypt } from './fpe.js';
+export { FPE_INTEGER_TYPES, type FpeIntegerType } from './fpe-integer.js';
 export * from './fpe-mask.js';
 export * from './generalize-mask.js';
 export * from './hmac-mask.js';

@@ -1,4 +1,5 @@
-import { type Data, DataType } from 'apache-arrow';
+import { isAscii } from 'node:buffer';
+import { type Data, DataType, Utf8 } from 'apache-arrow';
 import { z } from 'zod';
 import type { MaskDefinition } from '../core/component-definition.js';
 import { flatData } from './flat-data.js';
@@ -109,6 +110,134 @@ export function partialData(data: Data, plan: PartialPlan): Data {
   const srcOffsets = data.valueOffsets as Int32Array;
   const nullBitmap = rebasedValidity(data);
   const nullCount = nullBitmap ? data.nullCount : 0;
+  return (
+    partialInPlace(src, srcOffsets, length, nullBitmap, nullCount, plan) ??
+    partialGeneral(src, srcOffsets, length, nullBitmap, nullCount, plan)
+  );
+}
+
+function isDigit(b: number): boolean {
+  return (b - 0x30) >>> 0 < 10;
+}
+
+/**
+ * Writes the one-byte mask character over `out[from, to)`; `out32` views the same bytes (offset 0)
+ * and `m4` is the character in all four bytes, so the aligned middle takes one store per 4 bytes.
+ */
+function hideBytes(
+  out: Uint8Array,
+  out32: Int32Array,
+  from: number,
+  to: number,
+  m: number,
+  m4: number,
+): void {
+  let p = from;
+  while (p < to && (p & 3) !== 0) out[p++] = m;
+  for (; p + 4 <= to; p += 4) out32[p >> 2] = m4;
+  while (p < to) out[p++] = m;
+}
+
+/**
+ * Index of the last `@` in `out[s, e)`, or -1; four bytes per step through `out32` (same bytes,
+ * offset 0) with the zero-byte test on `word ^ 0x40404040`.
+ */
+function lastAt(out: Uint8Array, out32: Int32Array, s: number, e: number): number {
+  let p = e;
+  while (p > s && (p & 3) !== 0) if (out[--p] === AT) return p;
+  while (p - 4 >= s) {
+    const x = out32[(p >> 2) - 1]! ^ 0x40404040;
+    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+    p -= 4;
+  }
+  while (p > s) if (out[--p] === AT) return p;
+  return -1;
+}
+
+/**
+ * The fast path: when every hidden character becomes exactly as many bytes as it had (a one-byte
+ * mask character and ASCII values, or `phone`, which hides only ASCII digits), the output is a copy
+ * of the input bytes with some overwritten and the same offsets. Returns undefined otherwise.
+ */
+function partialInPlace(
+  src: Uint8Array,
+  srcOffsets: Int32Array,
+  length: number,
+  nullBitmap: Uint8Array | undefined,
+  nullCount: number,
+  plan: PartialPlan,
+): Data | undefined {
+  if (plan.maskChar.length !== 1) return undefined;
+  const base = srcOffsets[0]!;
+  const end = srcOffsets[length]!;
+  if (!plan.phone && !isAscii(src.subarray(base, end))) return undefined;
+  if (nullBitmap) {
+    // Bytes behind a null slot would be copied through: leave such chunks to the general path.
+    for (let i = 0; i < length; i++) {
+      if (((nullBitmap[i >> 3]! >> (i & 7)) & 1) === 0 && srcOffsets[i + 1] !== srcOffsets[i])
+        return undefined;
+    }
+  }
+  let offsets: Int32Array;
+  if (base === 0) offsets = srcOffsets.subarray(0, length + 1);
+  else {
+    offsets = new Int32Array(length + 1);
+    for (let i = 0; i <= length; i++) offsets[i] = srcOffsets[i]! - base;
+  }
+  const m = plan.maskChar[0]!;
+  const { keepFirst, keepLast } = plan;
+  let out: Uint8Array;
+  if (plan.phone) {
+    out = src.slice(base, end);
+    for (let i = 0, s = 0; i < length; i++) {
+      const e = offsets[i + 1]!;
+      // Walk back over the kept digits, then hide every digit before them.
+      let p = e;
+      for (let kept = 0; kept < keepLast && p > s; ) if (isDigit(out[--p]!)) kept++;
+      for (let q = s; q < p; q++) {
+        const b = out[q]!;
+        out[q] = isDigit(b) ? m : b;
+      }
+      s = e;
+    }
+  } else if (plan.email) {
+    // Room for whole words at the end, so the word view never needs a partial last word.
+    out = new Uint8Array((end - base + 3) & ~3);
+    out.set(src.subarray(base, end));
+    const out32 = new Int32Array(out.buffer, 0, out.length >> 2);
+    const m4 = m * 0x01010101;
+    for (let i = 0, s = 0; i < length; i++) {
+      const e = offsets[i + 1]!;
+      const at = lastAt(out, out32, s, e);
+      if (at < s) hideBytes(out, out32, s, e, m, m4);
+      else hideBytes(out, out32, at - s <= 1 ? s : s + 1, at, m, m4);
+      s = e;
+    }
+    out = out.subarray(0, end - base);
+  } else {
+    // Usually fewer characters are kept than hidden: start from all-hidden and copy the kept ones.
+    out = new Uint8Array(end - base).fill(m);
+    const keep = keepFirst + keepLast;
+    for (let i = 0, s = 0; i < length; i++) {
+      const e = offsets[i + 1]!;
+      if (e - s > keep) {
+        for (let p = s, q = s + base, stop = s + keepFirst; p < stop; p++, q++) out[p] = src[q]!;
+        for (let p = e - keepLast, q = p + base; p < e; p++, q++) out[p] = src[q]!;
+      }
+      s = e;
+    }
+  }
+  return flatData(new Utf8(), length, nullCount, nullBitmap, out, offsets);
+}
+
+function partialGeneral(
+  src: Uint8Array,
+  srcOffsets: Int32Array,
+  length: number,
+  nullBitmap: Uint8Array | undefined,
+  nullCount: number,
+  plan: PartialPlan,
+): Data {
   const m = plan.maskChar;
   const ml = m.length;
   const m0 = m[0]!;
@@ -186,7 +315,7 @@ export function partialData(data: Data, plan: PartialPlan): Data {
   }
   // A multi-byte mask character made the buffer an over-estimate; do not keep the slack alive.
   const values = ml > 1 ? out.slice(0, pos) : out.subarray(0, pos);
-  return flatData(type, length, nullCount, nullBitmap, values, offsets);
+  return flatData(new Utf8(), length, nullCount, nullBitmap, values, offsets);
 }
 
 /** `partial`: keeps the first and last characters of a string and hides the rest. */

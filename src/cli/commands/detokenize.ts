@@ -1,4 +1,14 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { FpeIntegerType } from '../../transforms/fpe-integer.js';
+
+// Kept here rather than imported so `--help` does not load the transforms.
+const INTEGER_TYPES = ['Int32', 'Int64', 'Uint32', 'Uint64'] as const satisfies readonly FpeIntegerType[];
+
+function integerType(value: string): FpeIntegerType {
+  const type = INTEGER_TYPES.find((t) => t.toLowerCase() === value.toLowerCase());
+  if (!type) throw new InvalidArgumentError(`Expected one of ${INTEGER_TYPES.join(', ')}.`);
+  return type;
+}
 
 function radix(value: string): number {
   const n = Number(value);
@@ -21,6 +31,11 @@ export function detokenizeCommand(): Command {
     .option('--radix <n>', 'radix of the tokens (default 10)', radix)
     .option('--alphabet <chars>', 'alphabet of the tokens, instead of --radix')
     .option('--luhn', 'the tokens keep a Luhn check digit (card numbers)')
+    .option(
+      '--integer <type>',
+      'the tokens come from an integer column of this type: Int32, Int64, Uint32 or Uint64',
+      integerType,
+    )
     .option('-c, --config <file>', 'config file (default: $SLUICE_CONFIG, else the nearest sluice.yaml)')
     .option(
       '--token-file <file>',
@@ -39,6 +54,7 @@ export function detokenizeCommand(): Command {
         radix?: number;
         alphabet?: string;
         luhn?: boolean;
+        integer?: FpeIntegerType;
         config?: string;
         tokenFile?: string;
         json?: boolean;
@@ -68,6 +84,7 @@ export function detokenizeCommand(): Command {
             radix: opts.radix,
             alphabet: opts.alphabet,
             luhn: opts.luhn,
+            integer: opts.integer,
           },
           tokens,
         );
