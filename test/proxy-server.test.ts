@@ -166,6 +166,14 @@ function pausedStream(
   });
 }
 
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not reached in 5 s');
+}
+
 async function metric(line: RegExp): Promise<number | undefined> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const found = text.split('\n').find((l) => line.test(l));
@@ -176,7 +184,13 @@ beforeAll(async () => {
   dir = await project();
   token = (await createToken(join(dir, 'tokens.jsonl'), { subject: 'etl-bot', createdBy: 'test' })).token;
   setup = await loadServerConfig(join(dir, 'sluice.yaml'), await createRegistry(), {});
-  server = await startProxyServer({ setup, host: '127.0.0.1', port: 0, maxPerIdentity: 2 });
+  server = await startProxyServer({
+    setup,
+    host: '127.0.0.1',
+    port: 0,
+    maxPerIdentity: 2,
+    maxQueueWaitMs: 1500,
+  });
 });
 
 afterAll(async () => {
@@ -291,12 +305,12 @@ describe('the proxy server', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('USAGE');
   });
 
-  it('stops the extraction when the client disconnects mid-stream, and limits streams per identity', async () => {
+  it('stops the extraction when the client disconnects mid-stream, and queues streams beyond the identity limit', async () => {
     const big = PAIRS;
     const text = JSON.stringify(big);
     const url = new URL('/v1/extract', server.url);
     const first = await pausedStream(server.url, big);
-    // Two streams per identity: the third concurrent request gets 429.
+    // Two streams per identity: the third concurrent request waits, then gets 429 and Retry-After.
     const second = new AbortController();
     const secondStarted = fetch(url, {
       method: 'POST',
@@ -305,9 +319,38 @@ describe('the proxy server', () => {
       signal: second.signal,
     });
     await expect(secondStarted.then((r) => r.status)).resolves.toBe(200);
+    const waitedFrom = Date.now();
     const third = await post('/v1/extract', big);
     expect(third.status).toBe(429);
+    expect(Date.now() - waitedFrom).toBeGreaterThanOrEqual(1400);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await metric(/^sluice_proxy_queue_refused_total\{reason="wait_timeout"\}/)).toBe(1);
+
+    // A queued request whose client goes away leaves the queue.
+    const leaving = new AbortController();
+    const left = fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: text,
+      signal: leaving.signal,
+    }).catch(() => 'aborted');
+    await until(async () => (await metric(/^sluice_proxy_queue_depth /)) === 1);
+    leaving.abort();
+    await expect(left).resolves.toBe('aborted');
+    await until(async () => (await metric(/^sluice_proxy_queue_depth /)) === 0);
+
+    // A queued request is admitted as soon as one of the identity's streams ends.
+    const queued = fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(CUSTOMERS),
+    });
+    await until(async () => (await metric(/^sluice_proxy_queue_depth /)) === 1);
     second.abort();
+    const admitted = await queued;
+    expect(admitted.status).toBe(200);
+    await admitted.arrayBuffer();
+    expect(await metric(/^sluice_proxy_queue_wait_seconds_count /)).toBeGreaterThanOrEqual(3);
     first.destroy();
     let cancelled: number | undefined;
     for (let i = 0; i < 100 && cancelled !== 2; i++) {
@@ -318,6 +361,7 @@ describe('the proxy server', () => {
     const finished = (await auditRecords()).filter(
       (r) => r['kind'] === 'extraction_finished' && r['source'] === 'pairs',
     );
+    // The request that left the queue never started an extraction.
     expect(finished.map((r) => r['outcome'])).toEqual(['cancelled', 'cancelled']);
     for (const r of finished) expect(r['rows'] as number).toBeLessThan(9_000_000);
     expect(await metric(/^sluice_proxy_extractions_in_flight /)).toBe(0);
@@ -376,6 +420,45 @@ describe('the proxy server', () => {
     const b = await parquet('through-proxy', schema, throughServer);
     expect(a.length).toBeGreaterThan(0);
     expect(b.equals(a)).toBe(true);
+  });
+
+  it('reports every mask the server applied to a wide extraction as run events on the client', async () => {
+    const signal = new AbortController().signal;
+    const width = 400;
+    const columns = Array.from({ length: width }, (_, i) => `c${i}`);
+    const masks = Object.fromEntries(
+      columns.map((c) => [c, { mask: 'hmac', key_id: 'demo', output: 'int64' }]),
+    );
+    const ctx = context({ PROXY_TOKEN: token });
+    const events: { type: string; column?: string; rows?: number; source?: string }[] = [];
+    ctx.events.on((e) => events.push(e as never));
+    const remote = createProxySource(
+      {
+        type: 'proxy',
+        url: server.url,
+        remote_connection: 'demo',
+        token_env: 'PROXY_TOKEN',
+        timeout_ms: 10_000,
+      },
+      {
+        name: 'wide',
+        query: `SELECT ${columns.map((c) => `id AS ${c}`).join(', ')} FROM customers LIMIT 10`,
+        batch_rows: 100,
+        purpose: 'model-training',
+        masks,
+      },
+      ctx,
+    );
+    const batches = await collect(remote.read(signal));
+    await remote.close();
+    expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(10);
+    // Far more than the 16 KiB a response's headers and trailers may hold by default.
+    const applied = events.filter((e) => e.type === 'mask_applied');
+    expect(applied.map((e) => e.column)).toEqual(columns);
+    expect(applied.every((e) => e.rows === 10 && e.source === 'wide')).toBe(true);
+    const decision = events.find((e) => e.type === 'remote_decision') as Record<string, unknown> | undefined;
+    expect(decision).toMatchObject({ source: 'wide', proxy: server.url, verdict: 'allow' });
+    expect(decision?.['policy_version']).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('maps a denial to the same error code on the client side', async () => {
@@ -536,6 +619,22 @@ describe('the proxy server', () => {
       const b = await readFile(remote.outputs[0]?.path ?? '');
       expect(inProcess.outputs[0]?.rows).toBeGreaterThan(0);
       expect(b.equals(a)).toBe(true);
+
+      // The client's manifest records the masks the server applied, as an in-process run does.
+      type Manifest = {
+        policy?: { sha256: string };
+        sources: { name: string; masks: unknown[] }[];
+        outputs: { columns: { name: string; masks: unknown[] }[] }[];
+      };
+      const manifestOf = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as Manifest;
+      const direct = await manifestOf(inProcess.manifest);
+      const viaProxy = await manifestOf(remote.manifest);
+      const masksOf = (m: Manifest) => m.sources.map((s) => ({ name: s.name, masks: s.masks }));
+      expect(masksOf(direct).flatMap((s) => s.masks).length).toBeGreaterThan(0);
+      expect(masksOf(viaProxy)).toEqual(masksOf(direct));
+      expect(viaProxy.outputs.map((o) => o.columns)).toEqual(direct.outputs.map((o) => o.columns));
+      expect(viaProxy.policy?.sha256).toBe(direct.policy?.sha256);
+      expect(direct.policy?.sha256).toMatch(/^[0-9a-f]{64}$/);
     },
   );
 });

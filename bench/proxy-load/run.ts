@@ -4,7 +4,10 @@
 //   through the server: the `proxy` connection's client source (HTTP + Arrow IPC decode);
 //   in-process: `extractSource` in this process (same decision, masks and batches; no HTTP).
 // Reports total rows/s, p50/p99 time to first batch, errors, and the server's peak RSS per N.
+// The server runs at most `--max-concurrent` extractions (default 8); the rest wait in its admission
+// queue, whose waits and refusals are reported per N.
 // Usage: npx vite-node bench/proxy-load/run.ts [--rows 100000] [--clients 1,8,32] [--time-limit 120]
+//   [--max-concurrent 8]
 import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -30,6 +33,7 @@ function option(name: string, fallback: string): string {
 const rows = Number(option('rows', '100000'));
 const clientCounts = option('clients', '1,8,32').split(',').map(Number);
 const timeLimitS = Number(option('time-limit', '120'));
+const maxConcurrent = option('max-concurrent', '8');
 
 const MASKS = {
   id: { mask: 'hmac', key_id: 'demo', output: 'int64' },
@@ -195,6 +199,7 @@ const child = spawn(
     join(ROOT, 'node_modules/vite-node/vite-node.mjs'),
     join(ROOT, 'bench/proxy-load/server.ts'),
     join(dir, 'sluice.yaml'),
+    maxConcurrent,
   ],
   {
     cwd: ROOT,
@@ -207,13 +212,37 @@ const nextJson = async () =>
 const ready = await nextJson();
 const url = String(ready['url']);
 
+/** The server's cumulative admission-queue counters. */
+async function queueMetrics(): Promise<{ waits: number; waitSum: number; refused: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (re: RegExp) =>
+    text
+      .split('\n')
+      .filter((l) => re.test(l))
+      .reduce((s, l) => s + Number(l.split(' ').at(-1)), 0);
+  return {
+    waits: value(/^sluice_proxy_queue_wait_seconds_count /),
+    waitSum: value(/^sluice_proxy_queue_wait_seconds_sum /),
+    refused: value(/^sluice_proxy_queue_refused_total/),
+  };
+}
+
 const report: Record<string, unknown>[] = [];
 for (const n of clientCounts) {
+  const before = await queueMetrics();
   const server = await scenario(n, (i, signal) => viaServer(url, i, signal));
+  const after = await queueMetrics();
   child.kill('SIGUSR2');
   const { peak_rss_mib } = await nextJson();
   const local = await scenario(n, inProcess);
-  report.push({ mode: 'server', ...server, server_peak_rss_mib: peak_rss_mib });
+  const waits = after.waits - before.waits;
+  report.push({
+    mode: 'server',
+    ...server,
+    server_peak_rss_mib: peak_rss_mib,
+    queue_mean_wait_ms: waits === 0 ? 0 : Math.round(((after.waitSum - before.waitSum) / waits) * 1000),
+    queue_refused: after.refused - before.refused,
+  });
   report.push({ mode: 'in-process', ...local });
 }
 child.kill('SIGTERM');
@@ -224,6 +253,7 @@ console.log(
     {
       rows_per_client: rows,
       batch_rows: BATCH_ROWS,
+      server_max_concurrent: Number(maxConcurrent),
       server_idle_rss_mib: ready['rss_mib'],
       cpus: cpus().length,
       node: process.version,

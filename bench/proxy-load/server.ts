@@ -1,18 +1,23 @@
 // The proxy server of the load benchmark, in its own process so its peak RSS is its own.
+// Extractions beyond `max concurrent` wait in the admission queue.
 // Prints `{"url": …, "rss_mib": …}` once listening; on SIGTERM drains and prints `{"peak_rss_mib": …}`.
 import { createRegistry } from '../../src/cli/registry.js';
 import { loadServerConfig } from '../../src/proxy/server/load-server-config.js';
 import { startProxyServer } from '../../src/proxy/server/proxy-server.js';
 
 const config = process.argv[2];
-if (!config) throw new Error('usage: server.ts <config file>');
+if (!config) throw new Error('usage: server.ts <config file> [max concurrent]');
+// Every bench client is one identity: the per-identity limit is the server's limit.
+const maxConcurrent = Number(process.argv[3] ?? '64');
 const setup = await loadServerConfig(config, await createRegistry());
 const server = await startProxyServer({
   setup,
   host: '127.0.0.1',
   port: 0,
-  maxPerIdentity: 64,
-  maxConcurrent: 64,
+  maxPerIdentity: maxConcurrent,
+  maxConcurrent,
+  maxQueued: 256,
+  maxQueueWaitMs: 120_000,
 });
 const mib = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 let peak = process.memoryUsage().rss;

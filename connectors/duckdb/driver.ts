@@ -1,26 +1,21 @@
-import {
-  blobValue,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  DuckDBDecimalType,
-  DuckDBInstance,
-  DuckDBListType,
-  type DuckDBResult,
-  type DuckDBType,
+import type * as DuckDBApi from '@duckdb/node-api';
+import type {
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBResult,
+  DuckDBType,
   DuckDBTypeId,
-  type DuckDBValue,
-  type DuckDBVector,
-  dateValue,
-  decimalValue,
-  listValue,
-  timestampMillisValue,
-  timestampNanosValue,
-  timestampSecondsValue,
-  timestampTZValue,
-  timestampValue,
-  timeValue,
+  DuckDBValue,
+  DuckDBVector,
 } from '@duckdb/node-api';
+
+// Loaded by the first `openDuckDB`: the native library takes a few hundred milliseconds and
+// ~50 MB to load, which a run without DuckDB (no `select`, no duckdb connection) should not pay.
+let loaded: typeof DuckDBApi | undefined;
+function api(): typeof DuckDBApi {
+  if (!loaded) throw new Error('@duckdb/node-api is used before openDuckDB loaded it');
+  return loaded;
+}
 
 /**
  * The narrow slice of `@duckdb/node-api` the connector needs. This is the only file that imports
@@ -151,7 +146,8 @@ export async function openDuckDB(
   path: string,
   options: Record<string, string> = {},
 ): Promise<DuckDBDatabase> {
-  const instance = await DuckDBInstance.create(path, options);
+  loaded ??= await import('@duckdb/node-api');
+  const instance = await api().DuckDBInstance.create(path, options);
   let closed = false;
   return {
     async connect() {
@@ -319,26 +315,26 @@ function fromPlain(item: PlainItem, type: DuckDBColumnType): DuckDBValue {
   if (item === null) return null;
   switch (type.id) {
     case 'BLOB':
-      return blobValue(item as Uint8Array);
+      return api().blobValue(item as Uint8Array);
     case 'DATE':
-      return dateValue(item as number);
+      return api().dateValue(item as number);
     case 'TIME':
-      return timeValue(item as bigint);
+      return api().timeValue(item as bigint);
     case 'TIMESTAMP':
-      return timestampValue(item as bigint);
+      return api().timestampValue(item as bigint);
     case 'TIMESTAMP_TZ':
-      return timestampTZValue(item as bigint);
+      return api().timestampTZValue(item as bigint);
     case 'TIMESTAMP_S':
-      return timestampSecondsValue(item as bigint);
+      return api().timestampSecondsValue(item as bigint);
     case 'TIMESTAMP_MS':
-      return timestampMillisValue(item as bigint);
+      return api().timestampMillisValue(item as bigint);
     case 'TIMESTAMP_NS':
-      return timestampNanosValue(item as bigint);
+      return api().timestampNanosValue(item as bigint);
     case 'DECIMAL':
-      return decimalValue(item as bigint, type.width, type.scale);
+      return api().decimalValue(item as bigint, type.width, type.scale);
     case 'LIST': {
       const child = type.child;
-      return listValue((item as PlainItem[]).map((v) => fromPlain(v, child)));
+      return api().listValue((item as PlainItem[]).map((v) => fromPlain(v, child)));
     }
     default:
       return item as DuckDBValue;
@@ -352,7 +348,7 @@ function wrapAppender(appender: DuckDBAppender): DuckDBTableAppender {
   return {
     columns,
     append(input, rowCount) {
-      const chunk = DuckDBDataChunk.create(duckTypes, rowCount);
+      const chunk = api().DuckDBDataChunk.create(duckTypes, rowCount);
       input.forEach((column, c) => {
         const type = columns[c] as DuckDBColumnType;
         const vector = chunk.getColumnVector(c);
@@ -385,36 +381,39 @@ function wrapAppender(appender: DuckDBAppender): DuckDBTableAppender {
   };
 }
 
-const SCALAR_IDS: Partial<Record<DuckDBTypeId, ScalarTypeId>> = {
-  [DuckDBTypeId.BOOLEAN]: 'BOOLEAN',
-  [DuckDBTypeId.TINYINT]: 'TINYINT',
-  [DuckDBTypeId.SMALLINT]: 'SMALLINT',
-  [DuckDBTypeId.INTEGER]: 'INTEGER',
-  [DuckDBTypeId.BIGINT]: 'BIGINT',
-  [DuckDBTypeId.UTINYINT]: 'UTINYINT',
-  [DuckDBTypeId.USMALLINT]: 'USMALLINT',
-  [DuckDBTypeId.UINTEGER]: 'UINTEGER',
-  [DuckDBTypeId.UBIGINT]: 'UBIGINT',
-  [DuckDBTypeId.FLOAT]: 'FLOAT',
-  [DuckDBTypeId.DOUBLE]: 'DOUBLE',
-  [DuckDBTypeId.VARCHAR]: 'VARCHAR',
-  [DuckDBTypeId.BLOB]: 'BLOB',
-  [DuckDBTypeId.DATE]: 'DATE',
-  [DuckDBTypeId.TIME]: 'TIME',
-  [DuckDBTypeId.TIMESTAMP]: 'TIMESTAMP',
-  [DuckDBTypeId.TIMESTAMP_S]: 'TIMESTAMP_S',
-  [DuckDBTypeId.TIMESTAMP_MS]: 'TIMESTAMP_MS',
-  [DuckDBTypeId.TIMESTAMP_NS]: 'TIMESTAMP_NS',
-  [DuckDBTypeId.TIMESTAMP_TZ]: 'TIMESTAMP_TZ',
-  [DuckDBTypeId.UUID]: 'UUID',
-  [DuckDBTypeId.ENUM]: 'ENUM',
-  [DuckDBTypeId.SQLNULL]: 'NULL',
-};
+let scalarIds: Partial<Record<DuckDBTypeId, ScalarTypeId>> | undefined;
+const SCALAR_IDS = (): Partial<Record<DuckDBTypeId, ScalarTypeId>> =>
+  (scalarIds ??= {
+    [api().DuckDBTypeId.BOOLEAN]: 'BOOLEAN',
+    [api().DuckDBTypeId.TINYINT]: 'TINYINT',
+    [api().DuckDBTypeId.SMALLINT]: 'SMALLINT',
+    [api().DuckDBTypeId.INTEGER]: 'INTEGER',
+    [api().DuckDBTypeId.BIGINT]: 'BIGINT',
+    [api().DuckDBTypeId.UTINYINT]: 'UTINYINT',
+    [api().DuckDBTypeId.USMALLINT]: 'USMALLINT',
+    [api().DuckDBTypeId.UINTEGER]: 'UINTEGER',
+    [api().DuckDBTypeId.UBIGINT]: 'UBIGINT',
+    [api().DuckDBTypeId.FLOAT]: 'FLOAT',
+    [api().DuckDBTypeId.DOUBLE]: 'DOUBLE',
+    [api().DuckDBTypeId.VARCHAR]: 'VARCHAR',
+    [api().DuckDBTypeId.BLOB]: 'BLOB',
+    [api().DuckDBTypeId.DATE]: 'DATE',
+    [api().DuckDBTypeId.TIME]: 'TIME',
+    [api().DuckDBTypeId.TIMESTAMP]: 'TIMESTAMP',
+    [api().DuckDBTypeId.TIMESTAMP_S]: 'TIMESTAMP_S',
+    [api().DuckDBTypeId.TIMESTAMP_MS]: 'TIMESTAMP_MS',
+    [api().DuckDBTypeId.TIMESTAMP_NS]: 'TIMESTAMP_NS',
+    [api().DuckDBTypeId.TIMESTAMP_TZ]: 'TIMESTAMP_TZ',
+    [api().DuckDBTypeId.UUID]: 'UUID',
+    [api().DuckDBTypeId.ENUM]: 'ENUM',
+    [api().DuckDBTypeId.SQLNULL]: 'NULL',
+  });
 
 function columnType(type: DuckDBType): DuckDBColumnType {
   const sql = type.toString();
-  if (type instanceof DuckDBDecimalType) return { id: 'DECIMAL', width: type.width, scale: type.scale, sql };
-  if (type instanceof DuckDBListType) return { id: 'LIST', child: columnType(type.valueType), sql };
-  const id = SCALAR_IDS[type.typeId];
+  if (type instanceof api().DuckDBDecimalType)
+    return { id: 'DECIMAL', width: type.width, scale: type.scale, sql };
+  if (type instanceof api().DuckDBListType) return { id: 'LIST', child: columnType(type.valueType), sql };
+  const id = SCALAR_IDS()[type.typeId];
   return id === undefined ? { id: 'UNSUPPORTED', sql } : { id, sql };
 }

@@ -1,6 +1,7 @@
 import type { ComponentContext, ConnectionDefinition, Source, SourceSpec } from '../../src/index.js';
 import { type DuckDBConnectionConfig, duckdbConnectionSchema } from './config.js';
 import { DuckDBSource } from './duckdb-source.js';
+import { duckdbWatermarkLiteral } from './watermark-literal.js';
 
 /** `connections.<name>` with `type: duckdb`. */
 export const duckdbConnection: ConnectionDefinition<DuckDBConnectionConfig> = {
@@ -13,6 +14,7 @@ export const duckdbConnection: ConnectionDefinition<DuckDBConnectionConfig> = {
   },
   shardPredicate: (column, index, count) =>
     `hash(coalesce(CAST(${column} AS VARCHAR), '')) % ${count} = ${index}`,
+  watermarkLiteral: duckdbWatermarkLiteral,
 };
 
 export { ArrowTableWriter, createTableSql, loadBatches } from './arrow-to-duckdb.js';
@@ -33,3 +35,4 @@ export {
   parquetOutput,
 } from './parquet-sink.js';
 export { arrowSchemaFor, arrowTypeFor, duckdbSqlTypeFor } from './types.js';
+export { duckdbWatermarkLiteral } from './watermark-literal.js';

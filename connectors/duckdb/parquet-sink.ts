@@ -17,7 +17,7 @@ import {
   toSluiceError,
 } from '../../src/index.js';
 import { queryFailure } from './errors.js';
-import { ParquetWasmWriter } from './parquet-wasm-writer.js';
+import { ParquetWorkerWriter } from './parquet-worker-writer.js';
 
 export const parquetConfigSchema = z
   .strictObject({
@@ -55,14 +55,15 @@ export interface ParquetSinkOptions {
 }
 
 /**
- * Streams batches into a staged Parquet file with parquet-wasm (the same bytes for the same input),
- * or lets a SQL engine `COPY` a query straight to it, and renames it into place on commit.
+ * Streams batches into a staged Parquet file with parquet-wasm in a worker thread (the same bytes
+ * for the same input; encoding overlaps the extraction), or lets a SQL engine `COPY` a query
+ * straight to it, and renames it into place on commit.
  */
 export class ParquetSink implements Sink {
   readonly #options: ParquetSinkOptions;
   readonly #staged: string;
   readonly #what: string;
-  #writer: ParquetWasmWriter | undefined;
+  #writer: ParquetWorkerWriter | undefined;
   #finished = false;
   /** Rows written by `writeQuery`, when the engine wrote the file itself. */
   #queryRows: number | undefined;
@@ -78,7 +79,7 @@ export class ParquetSink implements Sink {
     try {
       await mkdir(dirname(this.#options.path), { recursive: true });
       const { compression, rowGroupRows } = this.#options;
-      this.#writer = await ParquetWasmWriter.open(this.#staged, schema, { compression, rowGroupRows });
+      this.#writer = await ParquetWorkerWriter.open(this.#staged, schema, { compression, rowGroupRows });
     } catch (err) {
       await this.abort();
       throw this.#failure(err, signal);

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { type RecordBatch, Table, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresConfigSchema } from './config.js';
+import { encodeCopyText } from './copy-text-encoder.js';
 import { PostgresTableSink } from './postgres-sink.js';
 import { admin, sourceFor, startTestDatabase, testContext } from './test/harness.js';
 
@@ -75,5 +77,74 @@ describe('PostgreSQL table sink', () => {
     await sink.abort();
     expect((await admin(pg.url, 'SELECT keep FROM target')).rows).toEqual([{ keep: 'old' }]);
     expect(await tables()).toEqual(['origin', 'target']);
+  });
+
+  it('reports the rows and the SHA-256 of exactly the COPY text it sent', async () => {
+    const batches = await read('SELECT id, t, ta FROM origin ORDER BY id');
+    const signal = new AbortController().signal;
+    const sink = sinkFor('digested', 'sink-digest');
+    await sink.open(batches[0]!.schema, signal);
+    for (const b of batches) await sink.write(b, signal);
+    await sink.finish(signal);
+    const hash = createHash('sha256');
+    for (const b of batches) hash.update(encodeCopyText(b));
+    expect(sink.stagedTable()).toEqual({
+      rows: 3,
+      sha256: hash.digest('hex'),
+      digest_algorithm: 'sha256-pg-copy-text-v1',
+    });
+    await sink.abort();
+  });
+
+  it('refuses a second writer on the same target while the first is open, and a later run drops staging tables a killed run left', async () => {
+    const batches = await read('SELECT id FROM origin ORDER BY id');
+    const signal = new AbortController().signal;
+    const first = sinkFor('target', 'sink-first');
+    await first.open(batches[0]!.schema, signal);
+    const second = sinkFor('target', 'sink-second');
+    await expect(second.open(batches[0]!.schema, signal)).rejects.toMatchObject({
+      code: 'SOURCE_UNAVAILABLE',
+      message: expect.stringContaining('Another run is writing PostgreSQL table `target`'),
+    });
+    await second.abort();
+    await first.abort();
+
+    // A run killed before `abort` leaves its staging table behind.
+    await admin(pg.url, 'CREATE TABLE target__sluice_0123456789 (id int8)');
+    const third = sinkFor('target', 'sink-third');
+    await third.open(batches[0]!.schema, signal);
+    expect((await tables()).filter((t) => t.includes('0123456789'))).toEqual([]);
+    await third.abort();
+    expect(await tables()).toEqual(['origin', 'target']);
+  });
+
+  it('emits every statement it runs, with identifiers only', async () => {
+    const batches = await read('SELECT id, t FROM origin ORDER BY id');
+    const signal = new AbortController().signal;
+    const ctx = testContext({ PG_TEST_DSN: pg.url }, 'sink-events');
+    const statements: { step: string; statement: string }[] = [];
+    ctx.events.on((e) => {
+      if (e.type === 'sink_statement') statements.push({ step: e.step, statement: e.statement });
+    });
+    const config = postgresConfigSchema.parse({ type: 'postgres', dsn: { env: 'PG_TEST_DSN' } });
+    const sink = new PostgresTableSink(config, { table: 'public.evented', connection: 'wh' }, ctx);
+    await sink.open(batches[0]!.schema, signal);
+    for (const b of batches) await sink.write(b, signal);
+    await sink.finish(signal);
+    await sink.commit();
+    expect(statements.map((s) => s.step)).toEqual([
+      'lock',
+      'stage',
+      'copy',
+      'copied',
+      'swap',
+      'swap',
+      'swap',
+      'swap',
+    ]);
+    const text = statements.map((s) => s.statement).join('\n');
+    expect(text).not.toContain('tab');
+    expect(text).not.toContain(pg.url);
+    expect(text).toContain('CREATE TABLE "public"."evented__sluice_');
   });
 });

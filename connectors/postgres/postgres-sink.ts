@@ -8,6 +8,7 @@ import {
   type Sink,
   SluiceError,
   type StagedFile,
+  type StagedTable,
   throwIfAborted,
 } from '../../src/index.js';
 import type { PostgresConfig } from './config.js';
@@ -19,12 +20,21 @@ import { toPostgresError } from './errors.js';
 export interface PostgresSinkOptions {
   /** Target table, optionally schema-qualified (`analytics.customers_masked`). */
   table: string;
+  /** Name of the connection in the config file, for the audit events of the sink's statements. */
+  connection?: string;
 }
+
+/** How a table output's `sha256` is computed: see {@link PostgresTableSink}. */
+export const COPY_TEXT_DIGEST = 'sha256-pg-copy-text-v1';
 
 /**
  * Writes batches into a PostgreSQL table: `COPY FROM STDIN` into a staging table beside the target,
  * then, on commit, drops the target and renames the staging table in one transaction. Until then
- * the target is untouched; `abort` drops the staging table.
+ * the target is untouched; `abort` drops the staging table. One run at a time per target: `open`
+ * takes a session advisory lock on the target's name and drops staging tables that runs killed
+ * before their `abort` left behind. Every statement is emitted as a `sink_statement` event
+ * (identifiers only). The content digest ({@link COPY_TEXT_DIGEST}) is the SHA-256 of the exact
+ * `COPY` text sent: rows in write order, tab-separated, `\N` for NULL, `\n` after each row.
  */
 export class PostgresTableSink implements Sink {
   readonly #config: PostgresConfig;
@@ -38,6 +48,11 @@ export class PostgresTableSink implements Sink {
   #copy: Writable | undefined;
   #copyError: Error | undefined;
   #staged = false;
+  readonly #connectionName: string;
+  readonly #target: string;
+  readonly #hash = createHash('sha256');
+  #rows = 0;
+  #result: StagedTable | undefined;
 
   constructor(config: PostgresConfig, options: PostgresSinkOptions, ctx: ComponentContext) {
     this.#config = config;
@@ -47,6 +62,8 @@ export class PostgresTableSink implements Sink {
     this.#schemaName = parts.length > 0 ? parts.join('.') : undefined;
     const tag = createHash('sha256').update(ctx.runId).digest('hex').slice(0, 10);
     this.#stagingName = `${this.#tableName.slice(0, 40)}__sluice_${tag}`;
+    this.#connectionName = options.connection ?? 'postgres';
+    this.#target = options.table;
   }
 
   async open(schema: Schema, signal: AbortSignal): Promise<void> {
@@ -60,9 +77,16 @@ export class PostgresTableSink implements Sink {
       );
       this.#pool = createPgPool(this.#connection.options);
       this.#session = await this.#pool.session();
-      await this.#session.query(`CREATE TABLE ${this.#qualified(this.#stagingName)} (${columns.join(', ')})`);
+      await this.#lockTarget(this.#session);
+      await this.#run(
+        this.#session,
+        'stage',
+        `CREATE TABLE ${this.#qualified(this.#stagingName)} (${columns.join(', ')})`,
+      );
       this.#staged = true;
-      this.#copy = this.#session.copyIn(`COPY ${this.#qualified(this.#stagingName)} FROM STDIN`);
+      const copy = `COPY ${this.#qualified(this.#stagingName)} FROM STDIN`;
+      this.#statement('copy', copy);
+      this.#copy = this.#session.copyIn(copy);
       this.#copy.on('error', (err) => {
         this.#copyError = err;
       });
@@ -76,6 +100,8 @@ export class PostgresTableSink implements Sink {
     const copy = this.#requireCopy();
     if (this.#copyError) throw this.#error(this.#copyError);
     const text = encodeCopyText(batch);
+    this.#hash.update(text);
+    this.#rows += batch.numRows;
     if (text.length > 0 && !copy.write(text)) {
       await Promise.race([once(copy, 'drain'), once(copy, 'error')]);
     }
@@ -92,7 +118,13 @@ export class PostgresTableSink implements Sink {
       throw this.#error(this.#copyError ?? err);
     }
     this.#copy = undefined;
+    this.#result = { rows: this.#rows, sha256: this.#hash.digest('hex'), digest_algorithm: COPY_TEXT_DIGEST };
+    this.#statement('copied', `COPY ${this.#qualified(this.#stagingName)} FROM STDIN`, this.#rows);
     return [];
+  }
+
+  stagedTable(): StagedTable | undefined {
+    return this.#result;
   }
 
   async commit(): Promise<void> {
@@ -101,15 +133,17 @@ export class PostgresTableSink implements Sink {
       throw new SluiceError('INTERNAL', 'The PostgreSQL sink was committed before `finish`.');
     }
     try {
-      await session.query('BEGIN');
-      await session.query(`DROP TABLE IF EXISTS ${this.#qualified(this.#tableName)}`);
-      await session.query(
+      await this.#run(session, 'swap', 'BEGIN');
+      await this.#run(session, 'swap', `DROP TABLE IF EXISTS ${this.#qualified(this.#tableName)}`);
+      await this.#run(
+        session,
+        'swap',
         `ALTER TABLE ${this.#qualified(this.#stagingName)} RENAME TO ${ident(this.#tableName)}`,
       );
-      await session.query('COMMIT');
+      await this.#run(session, 'swap', 'COMMIT');
       this.#staged = false;
     } catch (err) {
-      await session.query('ROLLBACK').catch(() => {});
+      await this.#run(session, 'swap', 'ROLLBACK').catch(() => {});
       throw this.#error(err);
     }
     await this.#close(false);
@@ -128,7 +162,9 @@ export class PostgresTableSink implements Sink {
     // A fresh session: the one that was copying may be mid-protocol.
     const session = await this.#pool.session().catch(() => undefined);
     if (session) {
-      await session.query(`DROP TABLE IF EXISTS ${this.#qualified(this.#stagingName)}`).catch(() => {});
+      await this.#run(session, 'drop', `DROP TABLE IF EXISTS ${this.#qualified(this.#stagingName)}`).catch(
+        () => {},
+      );
       session.release(false);
       this.#staged = false;
     }
@@ -145,6 +181,53 @@ export class PostgresTableSink implements Sink {
     }
   }
 
+  /**
+   * One run at a time per target (across machines: the lock lives in the database). Once it holds
+   * the lock, staging tables of the target are leftovers of runs that died before `abort`.
+   */
+  async #lockTarget(session: PgSession): Promise<void> {
+    const key = `sluice:${this.#qualified(this.#tableName)}`;
+    const { rows } = await this.#run(
+      session,
+      'lock',
+      'SELECT pg_try_advisory_lock(hashtextextended($1, 0))',
+      [key],
+    );
+    if (rows[0]?.[0] !== 't') {
+      throw new SluiceError(
+        'SOURCE_UNAVAILABLE',
+        `Another run is writing PostgreSQL table \`${this.#target}\`. Wait for it to finish, then run again.`,
+        { context: { table: this.#target }, retryable: true },
+      );
+    }
+    const prefix = `${this.#tableName.slice(0, 40)}__sluice_`;
+    const stale = await session.query(
+      'SELECT tablename FROM pg_tables WHERE schemaname = coalesce($1, current_schema()) AND left(tablename, $2) = $3',
+      [this.#schemaName ?? null, prefix.length, prefix],
+    );
+    for (const [name] of stale.rows) {
+      if (name && /^[0-9a-f]{10}$/.test(name.slice(prefix.length)))
+        await this.#run(session, 'drop', `DROP TABLE IF EXISTS ${this.#qualified(name)}`);
+    }
+  }
+
+  /** Runs a statement and emits it (identifiers only) for the audit log. */
+  async #run(session: PgSession, step: string, statement: string, params?: unknown[]) {
+    this.#statement(step, statement);
+    return params === undefined ? session.query(statement) : session.query(statement, params);
+  }
+
+  #statement(step: string, statement: string, rows?: number): void {
+    this.#ctx.events.emit({
+      type: 'sink_statement',
+      connection: this.#connectionName,
+      table: this.#target,
+      step,
+      statement,
+      ...(rows === undefined ? {} : { rows }),
+    });
+  }
+
   #qualified(name: string): string {
     return this.#schemaName === undefined ? ident(name) : `${ident(this.#schemaName)}.${ident(name)}`;
   }
@@ -155,6 +238,8 @@ export class PostgresTableSink implements Sink {
   }
 
   #error(err: unknown): SluiceError {
+    // Our own errors (a busy target, an unwritable type) already say what to do.
+    if (err instanceof SluiceError) return err;
     const table = this.#schemaName ? `${this.#schemaName}.${this.#tableName}` : this.#tableName;
     const e = toPostgresError(err, {
       source: `table ${table}`,

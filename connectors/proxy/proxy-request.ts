@@ -30,6 +30,8 @@ export function postToProxy(call: ProxyCall): Promise<IncomingMessage> {
         accept: 'application/vnd.apache.arrow.stream, application/json',
       },
       ...(call.ca ? { ca: call.ca } : {}),
+      // The `sluice-masks` trailer lists every masked column; a wide table outgrows the 16 KiB default.
+      maxHeaderSize: 1 << 20,
       signal: call.signal,
       timeout: call.timeoutMs,
     });
@@ -79,8 +81,13 @@ async function readError(res: IncomingMessage, url: URL): Promise<SluiceError> {
     };
     const code = parsed.error?.code;
     if (code !== undefined && code in ERROR_CODES && typeof parsed.error?.message === 'string') {
+      const retryAfter = Number(res.headers['retry-after']);
       return new SluiceError(code as ErrorCode, `Proxy: ${parsed.error.message}`, {
-        context: { http_status: status, ...(parsed.error.details ?? {}) },
+        context: {
+          http_status: status,
+          ...(parsed.error.details ?? {}),
+          ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retry_after_s: retryAfter } : {}),
+        },
         ...(status === 429 ? { retryable: true } : {}),
       });
     }

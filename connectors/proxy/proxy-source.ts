@@ -8,6 +8,7 @@ import { SluiceError } from '../../src/core/errors.js';
 import type { Source, SourceSpec } from '../../src/core/source.js';
 import { type ProxyConfig, proxyConfigSchema } from './config.js';
 import { postToProxy, trailerError } from './proxy-request.js';
+import { remoteDecision, remoteMasks } from './remote-evidence.js';
 
 /**
  * A source whose rows come from a remote proxy: `describe` asks `POST /v1/plan` for the decision and
@@ -75,6 +76,8 @@ export function createProxySource(config: ProxyConfig, spec: SourceSpec, ctx: Co
       open.add(res);
       try {
         decisionId = (res.headers['sluice-request-id'] as string | undefined) ?? decisionId;
+        const decision = remoteDecision(res, spec.name, config.url, decisionId);
+        if (decision) ctx.events.emit(decision);
         // The reader stops reading at the end-of-stream marker and would destroy the response;
         // the completion trailer comes after it, so the response is drained here instead.
         const body = (res as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
@@ -95,6 +98,9 @@ export function createProxySource(config: ProxyConfig, spec: SourceSpec, ctx: Co
         }
         const failure = trailerError(res);
         if (failure) throw failure;
+        // The masks the proxy applied become this run's mask events, as if applied in process.
+        for (const mask of remoteMasks(res))
+          ctx.events.emit({ type: 'mask_applied', source: spec.name, ...mask });
       } catch (err) {
         if (err instanceof SluiceError) throw err;
         if (signal.aborted) throw new SluiceError('CANCELLED', 'The run was interrupted.', { cause: err });

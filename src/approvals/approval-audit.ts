@@ -26,6 +26,15 @@ export function approvalAuditEvent(
       ...(m.key_id === undefined ? {} : { key_id: m.key_id }),
     })),
     ...(a.row_limit === undefined ? {} : { row_limit: a.row_limit }),
+    ...(a.write === undefined
+      ? {}
+      : {
+          write: {
+            table: a.write.table,
+            mode: a.write.mode,
+            columns: a.write.columns.map((c) => ({ ...c })),
+          },
+        }),
     pipeline_sha256: a.pipeline_sha256,
     query_ast_hash: a.query_ast_hash,
     query_fingerprint: a.query_fingerprint,

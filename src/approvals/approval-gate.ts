@@ -50,7 +50,29 @@ export async function enforceApproval(
   gate: ApprovalGate,
   events: EventBus,
 ): Promise<ApprovalState> {
-  const access: RequestedAccess = {
+  return requireApproval(
+    {
+      access: await readAccess(check, gate),
+      what: `Reading source \`${check.source}\``,
+      identity: check.identity,
+      requirement: check.requirement,
+    },
+    gate,
+    events,
+  );
+}
+
+/** One access needing an approval, however it was derived (a read, a write). */
+export interface AccessApprovalCheck {
+  access: RequestedAccess;
+  /** What is done, for messages: ``Reading source `x` ``, ``Writing table `t` ``. */
+  what: string;
+  identity: IdentityFacts;
+  requirement: ApprovalRequirement;
+}
+
+async function readAccess(check: ApprovalCheck, gate: ApprovalGate): Promise<RequestedAccess> {
+  return {
     source: check.source,
     connection: check.connection,
     purpose: check.purpose,
@@ -63,6 +85,20 @@ export async function enforceApproval(
     pipeline_sha256: gate.pipelineSha256,
     requester: { subject: check.identity.subject, issuer: check.identity.issuer },
   };
+}
+
+/**
+ * The core of {@link enforceApproval} for any access: returns the granted approval (and emits
+ * `approval_used`), throws `POLICY_DENIED` when denied, else requests one and throws
+ * `APPROVAL_REQUIRED`.
+ */
+export async function requireApproval(
+  check: AccessApprovalCheck,
+  gate: ApprovalGate,
+  events: EventBus,
+): Promise<ApprovalState> {
+  const { access } = check;
+  const scope = access.write ? { output: access.source } : { source: access.source };
   const now = (gate.now ?? (() => new Date()))();
   const existing = await gate.store.find(requestKey(access));
   if (existing?.status === 'granted') {
@@ -72,7 +108,7 @@ export async function enforceApproval(
       approver: existing.approvers.join(', '),
       approved_at: existing.granted_at ?? existing.requested_at,
       expires_at: existing.expires_at,
-      source: check.source,
+      ...scope,
       ...(grantReason(existing) === undefined ? {} : { reason: grantReason(existing) as string }),
     });
     gate.record?.({ ...approvalAuditEvent('approval.used', existing), run_id: events.runId });
@@ -82,8 +118,8 @@ export async function enforceApproval(
   if (existing?.status === 'denied' && now.getTime() < Date.parse(existing.expires_at)) {
     throw new SluiceError(
       'POLICY_DENIED',
-      `Reading source \`${check.source}\` was denied in approval request \`${existing.id}\` by \`${existing.denied_by ?? '?'}\`: ${existing.denied_reason ?? 'no reason given'}. Change the request or ask again after ${existing.expires_at}.`,
-      { context: { source: check.source, approval_id: existing.id, reason: 'approval_denied' } },
+      `${check.what} was denied in approval request \`${existing.id}\` by \`${existing.denied_by ?? '?'}\`: ${existing.denied_reason ?? 'no reason given'}. Change the request or ask again after ${existing.expires_at}.`,
+      { context: { ...scope, approval_id: existing.id, reason: 'approval_denied' } },
     );
   }
   const pending = await gate.store.request({
@@ -101,11 +137,11 @@ export async function enforceApproval(
   throw new SluiceError(
     'APPROVAL_REQUIRED',
     [
-      `Reading source \`${check.source}\` needs an approval (${describeApprovers(check.requirement)}). ${pending.created ? 'Created' : 'Still waiting for'} request ${pending.id}:`,
+      `${check.what} needs an approval (${describeApprovers(check.requirement)}). ${pending.created ? 'Created' : 'Still waiting for'} request ${pending.id}:`,
       formatApprovalRequest(pending),
       `An approver runs: pipeline approve ${pending.id} --reason "…"  (or: pipeline deny ${pending.id} --reason "…"); then run the pipeline again.`,
     ].join('\n'),
-    { context: { source: check.source, approval_id: pending.id, approval: check.requirement } },
+    { context: { ...scope, approval_id: pending.id, approval: check.requirement } },
   );
 }
 

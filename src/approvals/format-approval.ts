@@ -17,6 +17,18 @@ export function formatApprovalRequest(state: ApprovalState): string {
   const masks = a.masks.map(
     (m) => `${m.column}: ${m.mask}${m.key_id === undefined ? '' : ` (key \`${m.key_id}\`)`}`,
   );
+  if (a.write) {
+    const w = a.write;
+    return finish(state, [
+      `Approval request ${state.id} [${state.status}]`,
+      `  write:        ${w.table} on connection \`${a.connection}\` (mode ${w.mode}) from output ${a.source}`,
+      `  purpose:      ${a.purpose}`,
+      `  columns:      ${w.columns.map((c) => `${c.name} ${c.type}`).join(', ') || '(none)'}`,
+      `  requested by: ${state.requester.subject} (${state.requester.method}) at ${state.requested_at}`,
+      `  why:          ${state.requirement.reasons.join(' ')}`,
+      `  approvers:    ${describeApprovers(state.requirement)}`,
+    ]);
+  }
   const lines = [
     `Approval request ${state.id} [${state.status}]`,
     `  source:       ${a.source} (connection \`${a.connection}\`)`,
@@ -29,6 +41,10 @@ export function formatApprovalRequest(state: ApprovalState): string {
     `  why:          ${state.requirement.reasons.join(' ')}`,
     `  approvers:    ${describeApprovers(state.requirement)}`,
   ];
+  return finish(state, lines);
+}
+
+function finish(state: ApprovalState, lines: string[]): string {
   if (state.approvers.length > 0) lines.push(`  approved by:  ${state.approvers.join(', ')}`);
   if (state.status === 'denied')
     lines.push(

@@ -1,5 +1,11 @@
 export { approvalAuditEvent } from './approval-audit.js';
-export { type ApprovalCheck, type ApprovalGate, enforceApproval } from './approval-gate.js';
+export {
+  type AccessApprovalCheck,
+  type ApprovalCheck,
+  type ApprovalGate,
+  enforceApproval,
+  requireApproval,
+} from './approval-gate.js';
 export type {
   ApprovalRecord,
   ApprovalState,
@@ -21,9 +27,17 @@ export { checkApprover } from './check-approver.js';
 export { foldApprovals, isSatisfied, remainingGroups } from './fold-approvals.js';
 export { describeApprovers, formatApprovalRequest } from './format-approval.js';
 export { approvalsPath, openApprovalGate } from './open-approval-gate.js';
+export { openApprovalStore } from './open-approval-store.js';
+export {
+  type ApprovalDbSession,
+  approvalTableDdl,
+  PostgresApprovalStore,
+  type PostgresApprovalStoreOptions,
+} from './postgres-approval-store.js';
 export {
   queryFingerprint,
   type RequestedAccess,
   type RequestedAccessMask,
+  type RequestedWrite,
   requestKey,
 } from './requested-access.js';

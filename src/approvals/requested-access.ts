@@ -9,6 +9,15 @@ export interface RequestedAccessMask {
   params: Record<string, unknown>;
 }
 
+/** A write of a pipeline output into a table: what a write approval binds besides the common fields. */
+export interface RequestedWrite {
+  /** The target, `schema.table`. */
+  table: string;
+  mode: string;
+  /** The columns the output writes, in order. */
+  columns: { name: string; type: string; nullable: boolean }[];
+}
+
 /**
  * Exactly what an approval is for. Every field is a name, a number or a hash; an approval is
  * valid only for an access whose {@link requestKey} is equal, so any change needs a new one.
@@ -32,6 +41,11 @@ export interface RequestedAccess {
   pipeline_sha256: string;
   /** Subject (and issuer) of the identity that asks. */
   requester: { subject: string; issuer: string };
+  /**
+   * Set for a write into a table: `source` is then the output's name, `relations` the target and
+   * `query_fingerprint`/`query_ast_hash` the hash of the canonical JSON of this object.
+   */
+  write?: RequestedWrite;
 }
 
 /** SHA-256 of the canonical JSON of the access, with lists sorted so their order does not matter. */

@@ -2,7 +2,11 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { z } from 'zod';
-import { duckdbConnection, writeDuckDBDatabase } from '../../connectors/duckdb/index.js';
+import {
+  duckdbConnection,
+  duckdbWatermarkLiteral,
+  writeDuckDBDatabase,
+} from '../../connectors/duckdb/index.js';
 import { fixtureTables } from '../../fixtures/generator.js';
 import type { ConnectionDefinition } from '../core/component-definition.js';
 import type { ComponentContext } from '../core/context.js';
@@ -70,6 +74,7 @@ export const fixtureConnection: ConnectionDefinition<FixtureConnectionConfig> = 
   configSchema: fixtureConnectionSchema,
   shardPredicate: (column, index, count) =>
     duckdbConnection.shardPredicate?.(column, index, count) ?? 'false',
+  watermarkLiteral: (watermark) => duckdbWatermarkLiteral(watermark),
   createSource(config: FixtureConnectionConfig, spec: SourceSpec, ctx: ComponentContext): Source {
     const path = resolve(ctx.baseDir, config.path);
     const inner = duckdbConnection.createSource(

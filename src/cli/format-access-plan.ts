@@ -30,5 +30,12 @@ export function formatAccessPlan(plan: AccessPlan): string {
       lines.push(`  mask ${m.column}: ${requested}${mandatory}`);
     }
   }
+  for (const w of plan.writes ?? []) {
+    lines.push(
+      '',
+      `output ${w.output} writes ${w.table} (connection ${w.connection}, mode ${w.mode}): ${w.verdict.toUpperCase()}`,
+    );
+    for (const r of w.reasons) lines.push(`  - ${r.message} [${r.rule}]`);
+  }
   return `${lines.join('\n')}\n`;
 }

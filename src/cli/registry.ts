@@ -19,6 +19,7 @@ export async function createRegistry(): Promise<Registry> {
   registry.register(fixture.fixtureConnection);
   registry.register(proxy.proxyConnection);
   registry.register(duckdb.parquetOutput);
+  registry.register(postgres.postgresOutput);
   for (const output of files.filesOutputs) registry.register(output);
   for (const mask of transforms.builtinMasks) registry.register(mask);
   registry.setSqlEngine((options) => duckdb.DuckDBEngine.open(options));

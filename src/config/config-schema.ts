@@ -101,8 +101,38 @@ export function buildConfigSchema(registry: Registry) {
           path: z
             .string()
             .min(1)
+            .optional()
             .describe(
-              'The approvals file: requests and decisions as JSON lines (relative to this file). Default: `approvals.jsonl` beside the audit log.',
+              'The approvals file: requests and decisions as JSON lines (relative to this file). Default: `approvals.jsonl` beside the audit log. Used unless `store` names another store.',
+            ),
+          store: z
+            .discriminatedUnion('type', [
+              z.strictObject({
+                type: z.literal('file').describe('The approvals file (`path`): one machine.'),
+              }),
+              z.strictObject({
+                type: z
+                  .literal('postgres')
+                  .describe('A PostgreSQL table shared by every machine that runs or approves.'),
+                connection: z
+                  .string()
+                  .regex(IDENTIFIER, 'Connection names use letters, digits and `_`.')
+                  .describe(
+                    'Name of a `postgres` connection of this file; its role needs SELECT and INSERT on the table.',
+                  ),
+                table: z
+                  .string()
+                  .regex(
+                    /^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/,
+                    'Use letters, digits and `_`, optionally `schema.table`.',
+                  )
+                  .default('sluice_approvals')
+                  .describe('The events table; created on first use when missing.'),
+              }),
+            ])
+            .default({ type: 'file' })
+            .describe(
+              'Where requests and decisions are kept: `file` (default) or `postgres` for deployments where runs and approvers are on several machines.',
             ),
           webhook_url: z
             .url({ protocol: /^https?$/ })

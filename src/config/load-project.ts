@@ -18,7 +18,8 @@ import { locate, readYamlFile, type YamlFile } from './yaml-file.js';
 
 export interface OutputConfig {
   format: string;
-  path: string;
+  /** Absent for an output that writes a table (its definition has `target`). */
+  path?: string;
   source?: string;
   [option: string]: unknown;
 }
@@ -222,6 +223,27 @@ function crossCheck(
     }
   }
   p.outputs.forEach((output, i) => {
+    const target = registry.has('output', output.format)
+      ? registry.get('output', output.format).target?.(output)
+      : undefined;
+    if (target && !connections.includes(target.connection)) {
+      issues.push(
+        at(
+          ['outputs', i, 'connection'],
+          `Connection \`${target.connection}\` is not defined in the config file \`${configFile.path}\`.${suggest(target.connection, connections)} Defined: ${list(connections)}.`,
+        ),
+      );
+    } else if (target) {
+      const type = (config.connections[target.connection] as { type: string }).type;
+      const types = registry.get('output', output.format).connectionTypes ?? [];
+      if (!types.includes(type))
+        issues.push(
+          at(
+            ['outputs', i, 'connection'],
+            `Output format \`${output.format}\` writes into a connection of type ${list(types)}, but \`${target.connection}\` is of type \`${type}\`.`,
+          ),
+        );
+    }
     if (output.source !== undefined && !sources.includes(output.source)) {
       issues.push(
         at(

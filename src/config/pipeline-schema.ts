@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Registry } from '../core/registry.js';
+import { incrementalSchema } from '../incremental/incremental-schema.js';
 import { outputStageShape } from '../outputs/output-options.js';
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -48,6 +49,7 @@ export const sourceSchema = z
       .max(1_048_576)
       .default(DEFAULT_BATCH_ROWS)
       .describe('Rows per Arrow record batch read from the source.'),
+    incremental: incrementalSchema.optional(),
   })
   .superRefine((s, ctx) => {
     if ((s.query === undefined) === (s.table === undefined)) {

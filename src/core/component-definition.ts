@@ -27,18 +27,59 @@ export interface ConnectionDefinition<C extends { type: string } = { type: strin
    * exactly one shard. Without it the connection cannot run sharded.
    */
   shardPredicate?(quotedColumn: string, index: number, count: number): string;
+  /**
+   * The SQL literal, in this connection's dialect and typed as the column, for a watermark value of
+   * an incremental source (`sources.<name>.incremental`). It must be a single constant (optionally
+   * cast) that reads back as exactly `watermark.value`. Without it the connection cannot read
+   * incrementally.
+   */
+  watermarkLiteral?(watermark: WatermarkLiteral): string;
+}
+
+/**
+ * One watermark value of an incremental source, as canonical text: `integer` `-?[0-9]+`; `date`
+ * `YYYY-MM-DD`; `timestamp` `YYYY-MM-DD HH:MM:SS[.fraction]`; `timestamptz` the same in UTC followed
+ * by `+00`; `text` any text without NUL.
+ */
+export interface WatermarkLiteral {
+  kind: 'integer' | 'timestamp' | 'timestamptz' | 'date' | 'text';
+  value: string;
+  /** Precision of a timestamp column. */
+  unit?: 'second' | 'millisecond' | 'microsecond' | 'nanosecond';
+}
+
+/** The table an output writes into, on a connection of the config file, instead of a path. */
+export interface OutputTableTarget {
+  /** Name of a connection in the config file. */
+  connection: string;
+  /** The table, optionally schema-qualified (`analytics.customers`). */
+  table: string;
+  /** How the table is written, e.g. `replace`. */
+  mode: string;
 }
 
 /** An output format (`outputs[].format` in a pipeline). */
 export interface OutputDefinition<
-  C extends { format: string; path: string } = { format: string; path: string },
+  C extends { format: string; path?: string } = { format: string; path: string },
 > {
   kind: 'output';
   type: string;
   description: string;
-  /** A `z.strictObject` whose `format` is `z.literal(type)` and that has a `path`. */
+  /**
+   * A `z.strictObject` whose `format` is `z.literal(type)` and that has a `path`, or, for an output
+   * with `target`, the keys `target` reads.
+   */
   configSchema: z.ZodObject;
-  create(config: C, ctx: ComponentContext): Sink;
+  /** Connection types `target` can write into (e.g. `['postgres']`); only with `target`. */
+  connectionTypes?: string[];
+  /**
+   * For an output that writes a table instead of files: where it writes. The engine then passes
+   * the named connection's config to `create`, authorizes the write under the policy and records
+   * the table (not files) in the manifest.
+   */
+  target?(config: C): OutputTableTarget;
+  /** `connection`: the config of `target(config).connection`, for outputs with a `target`. */
+  create(config: C, ctx: ComponentContext, connection?: { type: string }): Sink;
 }
 
 /** A column mask (`transforms.<source>.<column>.mask` in a pipeline). */

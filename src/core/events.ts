@@ -86,6 +86,11 @@ export type SluiceEventBody =
       query_sha256: string;
       /** The AST hash of the query: equal for the same statement whatever its formatting. */
       query_ast_hash?: string;
+      /**
+       * Set when the decision is about an output writing into a table: `source` is then the
+       * output's name, `relations` the target and `query_sha256` the hash of the write's binding.
+       */
+      write?: { table: string; mode: string };
     }
   | {
       type: 'source_opened';
@@ -96,6 +101,21 @@ export type SluiceEventBody =
       snapshot?: Record<string, unknown>;
     }
   | { type: 'source_schema'; source: string; columns: ColumnFacts[] }
+  | {
+      /**
+       * The watermark range an incremental source read. `from`/`to` are values of the watermark
+       * column (and tiebreaker), which must not be sensitive; the policy refuses masked ones.
+       */
+      type: 'source_watermark';
+      source: string;
+      column: string;
+      tiebreaker?: string;
+      /** `full`: every row was read (first run, `--full-refresh`, or a changed query). */
+      mode: 'full' | 'incremental';
+      reason?: 'first_run' | 'full_refresh' | 'source_changed';
+      from: string[] | null;
+      to: string[] | null;
+    }
   | { type: 'rows_received'; source: string; rows: number; bytes: number }
   | {
       type: 'source_finished';
@@ -167,12 +187,35 @@ export type SluiceEventBody =
       type: 'output_committed';
       output: string;
       format: string;
-      path: string;
+      /** Absolute path of a file output; absent for a table output. */
+      path?: string;
+      /** A table output: where it was written and a digest of exactly what was written. */
+      table?: {
+        connection: string;
+        table: string;
+        mode: string;
+        sha256: string;
+        digest_algorithm: string;
+      };
       rows: number;
       files: OutputFileFacts[];
       columns: ColumnFacts[];
       /** The source a direct output (no `select`) was written from. */
       source?: string;
+      /** The approval a write into a protected table relied on. */
+      approval_id?: string;
+    }
+  | {
+      /** A statement a table sink ran (identifiers only: data goes through COPY, never as values). */
+      type: 'sink_statement';
+      connection: string;
+      /** The target table, schema-qualified when given so. */
+      table: string;
+      /** `lock`, `stage`, `copy`, `swap`, `drop`. */
+      step: string;
+      statement: string;
+      /** Rows a finished COPY wrote. */
+      rows?: number;
     }
   | {
       type: 'approval_used';
@@ -182,7 +225,29 @@ export type SluiceEventBody =
       expires_at?: string;
       /** The source the approval covers, when scoped to one. */
       source?: string;
+      /** The output (a write into a protected table) the approval covers. */
+      output?: string;
       reason?: string;
+    }
+  | {
+      /**
+       * The decision of a remote extraction proxy for one source (`type: proxy` connections), as
+       * the proxy reported it. The proxy's own audit log holds its full decision.
+       */
+      type: 'remote_decision';
+      source: string;
+      /** The proxy's origin, e.g. `https://proxy.internal:8443`. */
+      proxy: string;
+      request_id: string;
+      verdict: 'allow' | 'deny' | 'approval_required';
+      /** Content hash of the proxy's policy, or `none`. */
+      policy_version: string;
+      /** File name of the proxy's policy. */
+      policy_path?: string;
+      matched_rule?: string;
+      row_limit?: number;
+      /** Columns the proxy's policy made mask mandatory. */
+      mandatory_masks: string[];
     }
   | { type: 'error'; code: ErrorCode; message: string; component?: string }
   | {

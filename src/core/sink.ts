@@ -10,6 +10,15 @@ export interface StagedFile {
   rows: number;
 }
 
+/** What a table sink staged: the rows and a digest of exactly what it sent. */
+export interface StagedTable {
+  rows: number;
+  /** Lowercase hex SHA-256 of the written content, computed as `digest_algorithm` says. */
+  sha256: string;
+  /** How `sha256` was computed, e.g. `sha256-pg-copy-text-v1`. */
+  digest_algorithm: string;
+}
+
 /**
  * A sink writes record batches into a staged (invisible) form, then makes the result visible in
  * one step. A failed or interrupted run calls `abort`, which removes everything staged, so no
@@ -29,6 +38,11 @@ export interface Sink {
   writeQuery?(engine: SqlEngine, sql: string, signal: AbortSignal): Promise<boolean>;
   /** Flushes and fsyncs everything staged; returns the staged files (empty for table sinks). */
   finish(signal: AbortSignal): Promise<StagedFile[]>;
+  /**
+   * For a sink that writes a table: what it staged (after `finish`), for the manifest. Absent for
+   * file sinks.
+   */
+  stagedTable?(): StagedTable | undefined;
   /** Makes the staged output visible atomically (rename, table swap). */
   commit(): Promise<void>;
   /** Removes anything staged. Safe to call more than once and after a failed `open`. */

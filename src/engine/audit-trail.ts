@@ -78,6 +78,18 @@ export class AuditTrail {
           masks: event.masks,
           query_sha256: event.query_sha256,
           ...(event.row_limit === undefined ? {} : { row_limit: event.row_limit }),
+          ...(event.write === undefined ? {} : { write: event.write }),
+        });
+        break;
+      case 'sink_statement':
+        this.#append({
+          kind: 'sink.statement',
+          run_id: event.run_id,
+          connection: event.connection,
+          table: event.table,
+          step: event.step,
+          statement: event.statement,
+          ...(event.rows === undefined ? {} : { rows: event.rows }),
         });
         break;
       case 'drift_detected':

@@ -1,6 +1,9 @@
 import { SluiceError } from '../core/errors.js';
 import type { EventOf, IdentityFacts } from '../core/events.js';
+import { planIncremental } from '../incremental/plan-incremental.js';
 import { authorizeSource } from '../proxy/authorize-source.js';
+import { authorizeWrite } from '../proxy/authorize-write.js';
+import { incrementalRunFor } from './incremental-run-for.js';
 import { newRunId, prepareRun, type RunPipelineOptions } from './run-pipeline.js';
 
 export interface SourceAccessPlan {
@@ -22,6 +25,17 @@ export interface SourceAccessPlan {
   error?: { code: string; message: string };
 }
 
+/** What the policy would decide for one output that writes a table. */
+export interface WriteAccessPlan {
+  output: string;
+  connection: string;
+  /** `schema.table`. */
+  table: string;
+  mode: string;
+  verdict: 'allow' | 'deny' | 'approval_required';
+  reasons: { rule: string; message: string }[];
+}
+
 export interface AccessPlan {
   pipeline: string;
   identity: IdentityFacts;
@@ -29,6 +43,8 @@ export interface AccessPlan {
   policy_version: string;
   verdict: 'allow' | 'deny' | 'approval_required';
   sources: SourceAccessPlan[];
+  /** Outputs that write tables; absent when there are none. */
+  writes?: WriteAccessPlan[];
 }
 
 /**
@@ -41,8 +57,17 @@ export async function planAccess(options: RunPipelineOptions): Promise<AccessPla
   try {
     const { project, access, events } = run;
     const sources: SourceAccessPlan[] = [];
+    // An incremental source is decided on the wrapped query the run would send, as in a run.
+    const incrementalRun = await incrementalRunFor(project, options);
     for (const [name, spec] of Object.entries(project.sources)) {
       const connection = project.config.connections[spec.connection] as { type: string };
+      const incremental = planIncremental(incrementalRun, {
+        name,
+        connection: spec.connection,
+        connectionType: connection.type,
+        definition: options.registry.get('connection', connection.type),
+        spec,
+      });
       let decision: EventOf<'decision'> | undefined;
       const off = events.on((e) => {
         if (e.type === 'decision' && e.source === name) decision = e;
@@ -54,7 +79,9 @@ export async function planAccess(options: RunPipelineOptions): Promise<AccessPla
             source: name,
             connection: spec.connection,
             connectionType: connection.type,
-            spec: { query: spec.query, table: spec.table, columns: spec.columns },
+            spec: incremental
+              ? { query: incremental.query.sql }
+              : { query: spec.query, table: spec.table, columns: spec.columns },
             masks: project.transforms[name] ?? {},
           },
           access,
@@ -99,8 +126,29 @@ export async function planAccess(options: RunPipelineOptions): Promise<AccessPla
         ...(error && decision.verdict === 'allow' ? { error } : {}),
       });
     }
+    const writes: WriteAccessPlan[] = [];
+    for (const [i, config] of project.pipeline.outputs.entries()) {
+      const target = options.registry.get('output', config.format).target?.(config);
+      if (!target) continue;
+      const output = config.source === undefined ? `outputs[${i}]` : `outputs[${i}] (${config.source})`;
+      const connectionType = (project.config.connections[target.connection] as { type: string }).type;
+      // Nothing is described here, so the output's columns are unknown: decide, look up no approval.
+      const { decision } = await authorizeWrite(
+        { output, connectionType, ...target, planOnly: true },
+        access,
+        events,
+      );
+      writes.push({
+        output,
+        connection: target.connection,
+        table: decision?.table ?? target.table,
+        mode: target.mode,
+        verdict: decision?.verdict ?? 'allow',
+        reasons: decision?.reasons ?? [],
+      });
+    }
     await run.trail.flush();
-    const verdicts = sources.map((s) => s.verdict);
+    const verdicts = [...sources.map((s) => s.verdict), ...writes.map((w) => w.verdict)];
     return {
       pipeline: project.pipelineFile.path,
       identity: access.identity,
@@ -112,6 +160,7 @@ export async function planAccess(options: RunPipelineOptions): Promise<AccessPla
           ? 'approval_required'
           : 'allow',
       sources,
+      ...(writes.length > 0 ? { writes } : {}),
     };
   } finally {
     await run.dispose();

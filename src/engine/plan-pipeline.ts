@@ -2,7 +2,8 @@ import { dirname, extname, join, resolve } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import type { OutputConfig, PartialProject, Project } from '../config/load-project.js';
 import { formatPath, locate } from '../config/yaml-file.js';
-import type { AnyOutputDefinition } from '../core/component-definition.js';
+import { schemaColumns } from '../core/arrow-util.js';
+import type { AnyOutputDefinition, OutputTableTarget } from '../core/component-definition.js';
 import type { ComponentContext } from '../core/context.js';
 import type { ConfigIssue } from '../core/errors.js';
 import { ConfigError, SluiceError } from '../core/errors.js';
@@ -10,7 +11,11 @@ import type { Registry } from '../core/registry.js';
 import type { Source, SourceSpec } from '../core/source.js';
 import { quoteIdent, sourceQuery } from '../core/source-query.js';
 import type { SqlEngine } from '../core/sql-engine.js';
+import type { IncrementalRun } from '../incremental/incremental-run.js';
+import { planIncremental } from '../incremental/plan-incremental.js';
+import { checkOutputStages } from '../outputs/check-output-stages.js';
 import { type AccessRequest, authorizeSource } from '../proxy/authorize-source.js';
+import { authorizeWrite } from '../proxy/authorize-write.js';
 import {
   type ColumnMaskPlan,
   type ColumnMasks,
@@ -37,13 +42,29 @@ export interface PlannedSource {
   batchRows: number;
 }
 
+/** Where a table output writes, with its connection's config and the write's authorization. */
+export interface PlannedTable extends OutputTableTarget {
+  connectionType: string;
+  /** The connection's config from the config file (passed to the output's `create`). */
+  connectionConfig: { type: string };
+  /** The columns written (the stream's schema). */
+  schema: Schema;
+  /** The approval the write relies on, when the target is protected. */
+  approvalId?: string;
+}
+
 export interface PlannedOutput {
   name: string;
   config: OutputConfig;
   definition: AnyOutputDefinition;
-  /** Absolute path. */
-  path: string;
+  /** Absolute path of a file output; absent for a table output. */
+  path?: string;
+  /** Set for an output that writes a table. */
+  table?: PlannedTable;
 }
+
+/** Stages that turn an output into a dataset of files, or reshape it, and so cannot feed one table. */
+const FILE_ONLY_STAGES = ['split', 'max_rows_per_file', 'max_bytes_per_file', 'template'] as const;
 
 export interface Plan {
   sources: PlannedSource[];
@@ -63,6 +84,7 @@ export async function planSources(
   access: AccessRequest | undefined,
   signal: AbortSignal,
   shard?: Shard,
+  incrementalRun?: IncrementalRun,
 ): Promise<{ sources: PlannedSource[]; issues: ConfigIssue[] }> {
   const issues: ConfigIssue[] = [];
   const at = locator(project);
@@ -70,6 +92,22 @@ export async function planSources(
   for (const [name, spec] of Object.entries(project.sources)) {
     const connection = project.config.connections[spec.connection] as { type: string };
     const definition = registry.get('connection', connection.type);
+    // An incremental source is authorized as it runs: wrapped with its watermark predicate.
+    const incremental = planIncremental(incrementalRun, {
+      name,
+      connection: spec.connection,
+      connectionType: connection.type,
+      definition,
+      spec,
+    });
+    const preflight = incremental?.preflight();
+    if (preflight) {
+      issues.push(at(['sources', name, 'incremental'], preflight));
+      continue;
+    }
+    const request = incremental
+      ? { query: incremental.query.sql }
+      : { query: spec.query, table: spec.table, columns: spec.columns };
     // The proxy's control plane: guard → policy → decision (audited), before anything connects.
     // Without an access request (validating a pipeline that is already invalid) only the schema is
     // read, to report every problem at once; such a plan never reads a row.
@@ -79,7 +117,7 @@ export async function planSources(
             source: name,
             connection: spec.connection,
             connectionType: connection.type,
-            spec: { query: spec.query, table: spec.table, columns: spec.columns },
+            spec: request,
             masks: project.transforms[name] ?? {},
           },
           access,
@@ -87,10 +125,15 @@ export async function planSources(
           contexts.pipeline.events,
         )
       : {
-          query: sourceQuery({ name, query: spec.query, table: spec.table, columns: spec.columns }),
+          query: sourceQuery({ name, ...request }),
           mandatory: new Set<string>(),
         };
-    let query = authorization.query;
+    let query = incremental
+      ? await incremental.bind(
+          authorization.query,
+          new Set([...authorization.mandatory, ...Object.keys(project.transforms[name] ?? {})]),
+        )
+      : authorization.query;
     if (shard) {
       if (spec.shard_by === undefined || !definition.shardPredicate) {
         issues.push(
@@ -130,10 +173,19 @@ export async function planSources(
         err instanceof SluiceError &&
         (err.code === 'QUERY_INVALID' || err.code === 'SCHEMA_MISMATCH' || err.code === 'CONFIG_NOT_FOUND')
       ) {
-        issues.push(at(['sources', name, spec.query === undefined ? 'table' : 'query'], err.message));
+        const hint = incremental ? ` ${incremental.describeHint()}` : '';
+        issues.push(
+          at(['sources', name, spec.query === undefined ? 'table' : 'query'], `${err.message}${hint}`),
+        );
         continue;
       }
       throw err;
+    }
+    const incrementalProblems = incremental?.check(rawSchema) ?? [];
+    for (const problem of incrementalProblems) issues.push(at(['sources', name, 'incremental'], problem));
+    if (incrementalProblems.length > 0) {
+      await source.close().catch(() => undefined);
+      continue;
     }
     const plans: ColumnMaskPlan[] = Object.entries(remoteMasks ? {} : requested).map(([column, config]) => ({
       column,
@@ -165,7 +217,7 @@ export async function planSources(
       name,
       connection: spec.connection,
       connectionType: connection.type,
-      source,
+      source: incremental ? incremental.wrap(source, contexts.pipeline.events) : source,
       query: authorization.query,
       rawSchema,
       masks,
@@ -198,12 +250,13 @@ export async function planPipeline(
   engine: SqlEngine | undefined,
   signal: AbortSignal,
   shard?: Shard,
+  incremental?: IncrementalRun,
 ): Promise<Plan> {
   const { pipeline } = project;
   const issues: ConfigIssue[] = [];
   const at = locator(project);
 
-  const planned = await planSources(project, registry, contexts, access, signal, shard);
+  const planned = await planSources(project, registry, contexts, access, signal, shard, incremental);
   const sources = planned.sources;
   issues.push(...planned.issues);
 
@@ -223,28 +276,101 @@ export async function planPipeline(
     }
   }
 
-  const outputs: PlannedOutput[] = pipeline.outputs.map((config, i) => ({
-    name: config.source === undefined ? `outputs[${i}]` : `outputs[${i}] (${config.source})`,
-    config,
-    definition: registry.get('output', config.format),
-    path: shardPath(resolve(project.pipelineDir, config.path), shard),
-  }));
+  const outputs: PlannedOutput[] = pipeline.outputs.map((config, i) => {
+    const name = config.source === undefined ? `outputs[${i}]` : `outputs[${i}] (${config.source})`;
+    const definition = registry.get('output', config.format);
+    const target = definition.target?.(config);
+    if (!target)
+      return {
+        name,
+        config,
+        definition,
+        path: shardPath(resolve(project.pipelineDir, config.path ?? ''), shard),
+      };
+    for (const stage of FILE_ONLY_STAGES) {
+      if (config[stage] !== undefined)
+        issues.push(
+          at(
+            ['outputs', i, stage],
+            `\`${stage}\` shapes a dataset of files, but output format \`${config.format}\` writes one table. Remove \`${stage}\`, or add a file output for it.`,
+          ),
+        );
+    }
+    if (shard)
+      issues.push(
+        at(
+          ['outputs', i],
+          `Output format \`${config.format}\` writes one table, which shards of a \`--shard\` run would overwrite each other in. Run without \`--shard\`, or write files.`,
+        ),
+      );
+    const connectionConfig = project.config.connections[target.connection] as { type: string };
+    const fed = config.source ?? sources[0]?.name;
+    const schema = select?.schema ?? sources.find((s) => s.name === fed)?.schema;
+    return {
+      name,
+      config,
+      definition,
+      ...(schema
+        ? { table: { ...target, connectionType: connectionConfig.type, connectionConfig, schema } }
+        : {}),
+    };
+  });
+  const firstFile = outputs.find((o) => o.path !== undefined)?.path;
+  if (!pipeline.manifest.path && firstFile === undefined)
+    issues.push(
+      at(
+        ['outputs'],
+        'No output writes a file, so there is no default place for the manifest. Set `manifest.path`.',
+      ),
+    );
   const manifestPath = shardPath(
     pipeline.manifest.path
       ? resolve(project.pipelineDir, pipeline.manifest.path)
-      : join(dirname(outputs[0]?.path ?? project.pipelineDir), 'manifest.json'),
+      : join(dirname(firstFile ?? project.pipelineDir), 'manifest.json'),
     shard,
   );
   for (const [i, o] of outputs.entries()) {
-    if (o.path === manifestPath)
+    if (o.path !== undefined && o.path === manifestPath)
       issues.push(
         at(['outputs', i, 'path'], 'This output would overwrite the manifest. Choose another path.'),
       );
+  }
+  // Columns the output stages name (`where`, `split.by`, …), against the rows each output receives.
+  for (const [i, o] of outputs.entries()) {
+    const rows =
+      pipeline.select === undefined
+        ? sources.find((s) => s.name === (o.config.source ?? sources[0]?.name))?.schema
+        : select?.schema;
+    if (!rows) continue;
+    for (const problem of await checkOutputStages(o.config, rows))
+      issues.push(at(['outputs', i, ...problem.path], problem.message));
   }
 
   if (issues.length > 0) {
     await Promise.all(sources.map((s) => s.source.close().catch(() => undefined)));
     throw new ConfigError(issues);
+  }
+  // Writes are authorized like reads: after the schemas are known, before any row is read.
+  try {
+    for (const o of outputs) {
+      if (!o.table) continue;
+      const { approvalId } = await authorizeWrite(
+        {
+          output: o.name,
+          connection: o.table.connection,
+          connectionType: o.table.connectionType,
+          table: o.table.table,
+          mode: o.table.mode,
+          columns: schemaColumns(o.table.schema),
+        },
+        access,
+        contexts.pipeline.events,
+      );
+      if (approvalId !== undefined) o.table.approvalId = approvalId;
+    }
+  } catch (err) {
+    await Promise.all(sources.map((s) => s.source.close().catch(() => undefined)));
+    throw err;
   }
   return { sources, ...(select ? { select } : {}), outputs, manifestPath };
 }

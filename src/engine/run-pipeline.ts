@@ -27,12 +27,14 @@ import type { AuthenticationListener } from '../identity/authentication-event.js
 import { createAuthenticators } from '../identity/create-authenticators.js';
 import { identityFacts } from '../identity/identity.js';
 import { resolveIdentity } from '../identity/resolve-identity.js';
+import { writeDatasetCards } from '../outputs/dataset-card.js';
 import { createOutputSink } from '../outputs/output-sink.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import type { AccessRequest } from '../proxy/authorize-source.js';
 import { createKeyRing } from '../transforms/key-ring.js';
 import { SLUICE_VERSION } from '../version.js';
 import { AuditTrail } from './audit-trail.js';
+import { checkIncrementalManifest, incrementalRunFor } from './incremental-run-for.js';
 import {
   type Plan,
   type PlannedOutput,
@@ -64,12 +66,22 @@ export interface RunPipelineOptions {
   shard?: Shard | undefined;
   /** Batches read ahead of the writers per stream. */
   readAheadBatches?: number | undefined;
+  /** Ignore the committed watermarks of incremental sources and read every row (`--full-refresh`). */
+  fullRefresh?: boolean | undefined;
 }
 
 export interface RunResult {
   status: 'succeeded';
   run_id: string;
-  outputs: { path: string; format: string; rows: number; files: OutputFileFacts[] }[];
+  outputs: {
+    /** Absent for a table output. */
+    path?: string;
+    /** A table output: where it was written. */
+    table?: { connection: string; table: string; mode: string };
+    format: string;
+    rows: number;
+    files: OutputFileFacts[];
+  }[];
   manifest: string;
   /** The hash-chained audit log this run appended to. */
   audit_log: string;
@@ -186,6 +198,7 @@ export async function prepareRun(options: RunPipelineOptions, runId: string): Pr
               pipelineSha256: known.pipelineFile.sha256,
               record: (event) => openedTrail.record(event),
               warn: (message) => logger.warn(message),
+              env,
             }),
           };
     if (!loaded.project || !access) {
@@ -238,9 +251,24 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       : undefined;
     if (project.pipeline.select !== undefined)
       engine = await options.registry.sqlEngine()({ dir: join(run.tempDir, 'engine') });
-    plan = await planPipeline(project, options.registry, contexts, run.access, engine, signal, options.shard);
+    const incremental = await incrementalRunFor(project, {
+      shard: options.shard,
+      fullRefresh: options.fullRefresh,
+      logger: contexts.pipeline.logger,
+    });
+    plan = await planPipeline(
+      project,
+      options.registry,
+      contexts,
+      run.access,
+      engine,
+      signal,
+      options.shard,
+      incremental,
+    );
+    checkIncrementalManifest(incremental, plan.manifestPath);
     releaseLock = await acquireRunLock(plan.manifestPath, [
-      ...plan.outputs.map((o) => dirname(o.path)),
+      ...plan.outputs.flatMap((o) => (o.path === undefined ? [] : [dirname(o.path)])),
       dirname(plan.manifestPath),
     ]);
     events.emit({
@@ -265,6 +293,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
 
     // Hash the staged files before anything becomes visible, so the manifest describes exactly them.
     const facts = await Promise.all(staged.map((files) => Promise.all(files.map(stagedFacts))));
+    const tables = sinks.map((sink) => sink.stagedTable?.());
     await trail.flush();
     // Never leave an old manifest (or its signature) beside new files.
     await removeQuietly(plan.manifestPath);
@@ -272,19 +301,34 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     for (const sink of sinks) await sink.commit();
     const outputs = plan.outputs.map((o, i) => {
       const files = facts[i] ?? [];
-      const rows = files.reduce((n, f) => n + f.rows, 0);
+      const staged = tables[i];
+      const rows = staged ? staged.rows : files.reduce((n, f) => n + f.rows, 0);
       rowsWritten += rows;
+      const table =
+        o.table && staged
+          ? { connection: o.table.connection, table: o.table.table, mode: o.table.mode }
+          : undefined;
       events.emit({
         type: 'output_committed',
         output: o.name,
         format: o.config.format,
-        path: o.path,
+        ...(o.path === undefined ? {} : { path: o.path }),
+        ...(table && staged
+          ? { table: { ...table, sha256: staged.sha256, digest_algorithm: staged.digest_algorithm } }
+          : {}),
         rows,
         files,
         columns: schemaColumns(streamSchema(plan as Plan, o)),
         ...(plan?.select ? {} : { source: o.config.source ?? plan?.sources[0]?.name ?? '' }),
+        ...(o.table?.approvalId === undefined ? {} : { approval_id: o.table.approvalId }),
       });
-      return { path: o.path, format: o.config.format, rows, files };
+      return {
+        ...(o.path === undefined ? {} : { path: o.path }),
+        ...(table ? { table } : {}),
+        format: o.config.format,
+        rows,
+        files,
+      };
     });
     await trail.flush();
     const head = trail.head();
@@ -298,6 +342,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       runId,
       ...(signingKey ? { signingKey } : {}),
     });
+    // Watermarks advance only once the outputs and the manifest are committed.
+    await incremental?.commit(runId);
+    // Dataset cards name the manifest by digest, so they follow it (and are not listed in it).
+    await writeDatasetCards(plan.outputs, manifest, plan.manifestPath, runId);
     const lineage = project.pipeline.manifest.openlineage;
     if (lineage)
       await postLineage(manifest, plan.manifestPath, lineage, run.contexts.pipeline.logger, signal);

@@ -11,7 +11,7 @@ export interface ValidationReport {
   config: string;
   sources: { name: string; connection: string; query: string; columns: ColumnFacts[]; masked: string[] }[];
   select?: { columns: ColumnFacts[] };
-  outputs: { path: string; format: string }[];
+  outputs: { path?: string; table?: { connection: string; table: string; mode: string }; format: string }[];
   manifest: string;
 }
 
@@ -41,7 +41,13 @@ export async function validatePipeline(options: RunPipelineOptions): Promise<Val
         masked: Object.keys(run.project.pipeline.transforms[s.name] ?? {}),
       })),
       ...(plan.select ? { select: { columns: schemaColumns(plan.select.schema) } } : {}),
-      outputs: plan.outputs.map((o) => ({ path: o.path, format: o.config.format })),
+      outputs: plan.outputs.map((o) => ({
+        ...(o.path === undefined ? {} : { path: o.path }),
+        ...(o.table
+          ? { table: { connection: o.table.connection, table: o.table.table, mode: o.table.mode } }
+          : {}),
+        format: o.config.format,
+      })),
       manifest: plan.manifestPath,
     };
   } finally {

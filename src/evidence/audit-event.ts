@@ -57,6 +57,8 @@ export interface DecisionEvent {
   query_sha256?: string;
   row_limit?: number;
   approval_id?: string;
+  /** Set for a decision about writing a pipeline output into a table. */
+  write?: { table: string; mode: string };
 }
 
 export interface ExtractionStartedEvent {

@@ -82,6 +82,11 @@ export const sampleSchema = z
       .describe(
         'Columns the sampling hash is computed over (e.g. an entity token to sample whole entities). Default: all columns.',
       ),
+    stratify_by: column
+      .optional()
+      .describe(
+        'Keep each value of this column in its share: with `rows`, the rows are shared among the values in proportion to their counts (largest remainder) and each value keeps its smallest seeded hashes; with `fraction`, every value is sampled at `fraction`. Holds up to twice `rows` rows per value.',
+      ),
   })
   .superRefine((s, ctx) => {
     if ((s.fraction === undefined) === (s.rows === undefined))
@@ -123,6 +128,13 @@ export const textSchema = z
 
 /** Keys every output accepts besides its format's own: the training-set stages. */
 export const outputStageShape = {
+  where: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Keep only the rows for which this condition on the output's (masked) columns is true, e.g. `country = 'DE' AND length(body) > 20`. Column names, literals, comparisons, AND/OR/NOT, IS [NOT] NULL, IN, BETWEEN, LIKE/ILIKE, + - * / % and length, char_length, lower, upper, trim, abs, coalesce. Evaluated by Sluice, never run as SQL; applied before every other stage.",
+    ),
   profile: z
     .boolean()
     .optional()
@@ -157,6 +169,7 @@ export type TextConfig = z.infer<typeof textSchema>;
 
 /** The stage keys of one output config, as parsed. */
 export interface OutputStages {
+  where?: string | undefined;
   profile?: boolean | undefined;
   text?: TextConfig | undefined;
   template?: TemplateConfig | undefined;
@@ -170,6 +183,7 @@ export interface OutputStages {
 export function hasStages(config: OutputStages): boolean {
   return (
     config.profile === true ||
+    config.where !== undefined ||
     config.text !== undefined ||
     config.template !== undefined ||
     config.dedup !== undefined ||

@@ -6,11 +6,12 @@ import type { AnyOutputDefinition } from '../core/component-definition.js';
 import type { ComponentContext } from '../core/context.js';
 import { SluiceError, throwIfAborted } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
-import type { Sink, StagedFile } from '../core/sink.js';
+import type { Sink, StagedFile, StagedTable } from '../core/sink.js';
 import type { ReleaseGateConfig } from '../policy/policy-schema.js';
 import type { BatchStage } from './batch-stage.js';
 import { CHAT_SCHEMA, ChatTemplate } from './chat-template.js';
 import { Profiler } from './column-profile.js';
+import { DATASET_CARD } from './dataset-card.js';
 import { DedupStage } from './dedup-stage.js';
 import { NearDedupStage } from './near-dedup-stage.js';
 import { hasStages, type OutputStages, usesDatasetLayout } from './output-options.js';
@@ -18,24 +19,29 @@ import { ReleaseGate } from './release-gate.js';
 import { FractionSampleStage, RowsSampleStage } from './sample-stage.js';
 import { removeStaleShards, ShardedWriter } from './sharded-writer.js';
 import { DEFAULT_SPLIT_KEY, SplitAssigner } from './split-assigner.js';
+import { StratifiedRowsSampleStage } from './stratified-sample-stage.js';
 import { selectedRows, takeRows } from './take-rows.js';
 import { TextStage } from './text-stage.js';
+import { compileWhere } from './where-predicate.js';
+import { WhereStage } from './where-stage.js';
 
 /** What `createOutputSink` needs to know about one planned output. */
 export interface OutputTarget {
   /** Output name used in events, e.g. `outputs[0]`. */
   name: string;
-  config: OutputStages & { format: string; path: string };
+  config: OutputStages & { format: string; path?: string | undefined };
   definition: AnyOutputDefinition;
-  /** Absolute path: a file, or the dataset directory when splits or shards are used. */
-  path: string;
+  /** Absolute path: a file, or the dataset directory when splits or shards are used; absent for a table. */
+  path?: string | undefined;
+  /** Set for an output that writes a table: the config of the connection it writes into. */
+  table?: { connectionConfig: { type: string } } | undefined;
 }
 
 const EXTENSIONS: Record<string, string> = { parquet: 'parquet', jsonl: 'jsonl', csv: 'csv', arrow: 'arrow' };
 
 /**
  * The sink for one output: the format's own sink when the output uses no training-set stage and
- * the policy has no release gate, else a sink that runs text → dedup → near-dedup → sample → split
+ * the policy has no release gate, else a sink that runs where → text → dedup → near-dedup → sample → split
  * over each batch, writes each split as shards and runs the gate before anything is committed.
  * Such a sink has no `writeQuery`, so the engine's direct Parquet path is not used for it.
  */
@@ -45,9 +51,14 @@ export function createOutputSink(
   events: EventBus,
   gate?: ReleaseGateConfig | undefined,
 ): Sink {
-  if (!hasStages(target.config) && gate === undefined)
-    return target.definition.create({ ...target.config, path: target.path }, ctx);
+  if (!hasStages(target.config) && gate === undefined) return createFormatSink(target, target.path, ctx);
   return new StagedOutputSink(target, ctx, events, gate);
+}
+
+/** The format's own sink, writing `path`, or the table of an output with a `target`. */
+function createFormatSink(target: OutputTarget, path: string | undefined, ctx: ComponentContext): Sink {
+  if (target.table) return target.definition.create(target.config, ctx, target.table.connectionConfig);
+  return target.definition.create({ ...target.config, path }, ctx);
 }
 
 /** Where a quarantined output's gate report goes: beside the file or dataset directory. */
@@ -93,14 +104,19 @@ class StagedOutputSink implements Sink {
     this.#target = target;
     this.#ctx = ctx;
     this.#events = events;
-    this.#what = `output \`${target.config.path}\``;
+    this.#what = `output \`${target.config.path ?? target.name}\``;
   }
 
   async open(schema: Schema, signal: AbortSignal): Promise<void> {
     throwIfAborted(signal);
-    const { config, definition, path } = this.#target;
+    const { config, path } = this.#target;
     if (config.dedup?.columns) checkColumns(schema, config.dedup.columns, 'dedup.columns', this.#what);
     if (config.sample?.by) checkColumns(schema, config.sample.by, 'sample.by', this.#what);
+    if (config.sample?.stratify_by !== undefined)
+      checkColumns(schema, [config.sample.stratify_by], 'sample.stratify_by', this.#what);
+    // Filter first, so every later stage (dedup, sampling, split) sees only the kept rows.
+    if (config.where !== undefined)
+      this.#stages.push(new WhereStage(await compileWhere(config.where, schema)));
     if (config.template) {
       this.#template = new ChatTemplate(config.template);
       this.#template.check(schema, config.format, this.#what);
@@ -126,6 +142,10 @@ class StagedOutputSink implements Sink {
     const sample = config.sample;
     if (sample?.fraction !== undefined)
       this.#stages.push(new FractionSampleStage(sample.fraction, sample.seed, sample.by));
+    else if (sample?.rows !== undefined && sample.stratify_by !== undefined)
+      this.#stages.push(
+        new StratifiedRowsSampleStage(sample.rows, sample.seed, sample.stratify_by, sample.by),
+      );
     else if (sample?.rows !== undefined)
       this.#stages.push(new RowsSampleStage(sample.rows, sample.seed, sample.by));
     if (config.split) {
@@ -134,7 +154,7 @@ class StagedOutputSink implements Sink {
       this.#assigner = new SplitAssigner(config.split.by, config.split.parts, key);
       this.#assigner.check(schema, this.#what);
     }
-    const create = (p: string) => definition.create({ ...config, path: p }, this.#ctx);
+    const create = (p: string | undefined) => createFormatSink(this.#target, p, this.#ctx);
     const written = this.#template ? CHAT_SCHEMA : schema;
     if (config.profile) this.#profiler = new Profiler(schema);
     if (this.#gateConfig) this.#gate = new ReleaseGate(this.#gateConfig, schema);
@@ -149,7 +169,7 @@ class StagedOutputSink implements Sink {
       (split) =>
         new ShardedWriter({
           split,
-          dataDir: join(path, 'data'),
+          dataDir: join(path ?? '', 'data'),
           ext,
           create,
           maxRows: config.max_rows_per_file,
@@ -206,14 +226,23 @@ class StagedOutputSink implements Sink {
   }
 
   async commit(): Promise<void> {
-    const report = quarantineReportPath(this.#target.path);
+    // A table output has no directory for the report: its verdict is in the manifest.
+    const report = this.#target.path === undefined ? undefined : quarantineReportPath(this.#target.path);
+    if (report === undefined) return this.#single?.commit();
     if (this.#report) await commitFile(this.#report.tempPath, report);
     else if (this.#gate) await removeQuietly(report);
     if (this.#single) return this.#single.commit();
+    // The old card describes the old shards: it goes before they are replaced, and the run writes
+    // the new one once the manifest is written (`writeDatasetCards`).
+    if (this.#target.path !== undefined) await removeQuietly(join(this.#target.path, DATASET_CARD));
     for (const w of this.#writers) await w.commit();
     // Anything else of the shard pattern in `data/` is from an older run.
     const written = new Set(this.#writers.flatMap((w) => w.files.map((f) => f.path)));
-    await removeStaleShards(join(this.#target.path, 'data'), written);
+    await removeStaleShards(join(this.#target.path ?? '', 'data'), written);
+  }
+
+  stagedTable(): StagedTable | undefined {
+    return this.#single?.stagedTable?.();
   }
 
   async abort(): Promise<void> {
@@ -234,7 +263,7 @@ class StagedOutputSink implements Sink {
         { context: { output: this.#target.name, reasons: report.reasons.length } },
       );
     }
-    if (report.verdict === 'quarantined') {
+    if (report.verdict === 'quarantined' && this.#target.path !== undefined) {
       const path = quarantineReportPath(this.#target.path);
       const tempPath = stagedPathFor(path, this.#ctx.runId);
       await writeFile(tempPath, `${JSON.stringify({ output: this.#target.name, ...report }, null, 2)}\n`);

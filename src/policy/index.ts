@@ -1,5 +1,6 @@
 export * from './classifier.js';
 export * from './decide.js';
+export * from './decide-write.js';
 export * from './decision.js';
 export * from './detokenize-grant.js';
 export * from './engine-functions.js';

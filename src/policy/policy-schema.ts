@@ -243,6 +243,92 @@ export const releaseGateSchema = z
     'A last check on every output before it is committed: PII/secret scan of text columns and k-anonymity over quasi-identifiers. Reports name columns and counts, never values.',
   );
 
+export const protectedTargetSchema = z
+  .strictObject({
+    connection: nameOrAny('Connection names').describe('A connection of the config file (`*`: any).'),
+    tables: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['*.*'])
+      .describe(
+        'Tables on it that writes need an approval for: `table` (connection default schema) or `schema.table`; `*` matches any characters within a part. Default: every table.',
+      ),
+    description: z.string().optional().describe('Why these tables are protected.'),
+    approvers: approvalSettingsSchema
+      .optional()
+      .describe('Approvers for writes into these tables instead of `writes.approvers`.'),
+  })
+  .describe(
+    'Tables a pipeline output may write only with an approval (like a sensitive read): the request binds the target, mode, column schema, pipeline hash, purpose and requester.',
+  );
+
+export const writeRuleSchema = z
+  .strictObject({
+    id: name('Rule ids').describe('Stable id; every write decision names the rule it applied.'),
+    description: z.string().optional().describe('Why the rule exists.'),
+    subjects: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Identity subjects the rule grants (`*`: any subject). A rule needs `subjects` or `groups`.'),
+    groups: z.array(z.string().min(1)).default([]).describe('Identity groups the rule grants.'),
+    methods: z
+      .array(z.enum(['oidc', 'token', 'local']))
+      .optional()
+      .describe('Authentication methods the rule accepts (default: all).'),
+    allow_unverified: z
+      .boolean()
+      .default(false)
+      .describe('Also grant unverified identities (the `local` demo identity). Off unless set explicitly.'),
+    purposes: z
+      .array(nameOrAny('Purposes'))
+      .min(1)
+      .describe('Purposes the rule grants (`*`: any declared purpose).'),
+    connections: z
+      .array(nameOrAny('Connection names'))
+      .min(1)
+      .describe('Connections the rule lets outputs write into.'),
+    tables: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('Tables the rule lets outputs write: `table` or `schema.table`, `*` within a part.'),
+    require_approval: z
+      .boolean()
+      .default(false)
+      .describe('Every write granted by this rule needs an approval (protected tables always do).'),
+    approvers: approvalSettingsSchema
+      .optional()
+      .describe('Approvers for writes granted by this rule instead of `writes.approvers`.'),
+  })
+  .describe('Grants some identities, for some purposes, writes into some tables of some connections.');
+
+export const writesSchema = z
+  .strictObject({
+    protected: z
+      .array(protectedTargetSchema)
+      .default([])
+      .describe(
+        'Targets whose writes need an approval. A protected table may be written with one even when no rule grants it.',
+      ),
+    rules: z
+      .array(writeRuleSchema)
+      .default([])
+      .describe(
+        'Grants, tried in order; the first rule that matches the identity, purpose and target applies.',
+      ),
+    unmatched: z
+      .enum(['deny', 'allow'])
+      .default('deny')
+      .describe(
+        'A write into a target no rule grants and no `protected` entry covers: `deny` (default, fail closed) or `allow`.',
+      ),
+    approvers: approvalSettingsSchema
+      .optional()
+      .describe('Who approves writes (default: the policy-wide `approvals`).'),
+  })
+  .describe(
+    'Who may write pipeline outputs into database tables (the `postgres` output). Without this section writes are not restricted by the policy.',
+  );
+
 export const policySchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
@@ -271,6 +357,7 @@ export const policySchema = z
       ),
     approvals: approvalSettingsSchema.optional(),
     release_gate: releaseGateSchema.optional(),
+    writes: writesSchema.optional(),
     detokenize: z
       .array(detokenizeGrantSchema)
       .default([])
@@ -296,3 +383,5 @@ export type DataClass = z.infer<typeof dataClassSchema>;
 export type MaskSatisfier = z.infer<typeof maskSatisfierSchema>;
 export type ApprovalSettings = z.infer<typeof approvalSettingsSchema>;
 export type RuleApproval = z.infer<typeof ruleApprovalSchema>;
+export type WritesPolicy = z.infer<typeof writesSchema>;
+export type WriteRule = z.infer<typeof writeRuleSchema>;

@@ -23,7 +23,7 @@ export function flattenManifest(
     run_id: runId,
     output: o.name,
     format: o.format,
-    path: resolve(dir, o.path),
+    path: o.path === undefined ? `${o.connection ?? ''}:${o.table ?? ''}` : resolve(dir, o.path),
     files: o.files.map((f) => resolve(dir, f.path)),
     digest: o.digest,
     rows: o.rows,

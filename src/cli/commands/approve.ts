@@ -51,15 +51,12 @@ export function approvalsCommand(): Command {
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--json', 'print one JSON document')
     .action(async (opts: ListOptions) => {
-      const [{ FileApprovalStore }, { approvalsPath }, { formatApprovalRequest }] = await Promise.all([
-        import('../../approvals/approval-store.js'),
-        import('../../approvals/open-approval-gate.js'),
+      const [{ openApprovalStore }, { formatApprovalRequest }] = await Promise.all([
+        import('../../approvals/open-approval-store.js'),
         import('../../approvals/format-approval.js'),
       ]);
       const { config, configDir } = await loadConfig(opts.config);
-      const states = await new FileApprovalStore(approvalsPath(config, configDir)).list(
-        opts.pending ? { pending: true } : {},
-      );
+      const states = await openApprovalStore(config, configDir).list(opts.pending ? { pending: true } : {});
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ approvals: states })}\n`);
         return;
@@ -75,16 +72,14 @@ export function approvalsCommand(): Command {
 
 async function decideAction(id: string, decision: 'approve' | 'deny', opts: DecideOptions): Promise<void> {
   const [
-    { FileApprovalStore },
-    { approvalsPath },
+    { openApprovalStore },
     { formatApprovalRequest },
     { authenticateApprover },
     { approvalAuditEvent },
     { notifyWebhook },
     { AuditLog },
   ] = await Promise.all([
-    import('../../approvals/approval-store.js'),
-    import('../../approvals/open-approval-gate.js'),
+    import('../../approvals/open-approval-store.js'),
     import('../../approvals/format-approval.js'),
     import('../../approvals/authenticate-approver.js'),
     import('../../approvals/approval-audit.js'),
@@ -101,7 +96,7 @@ async function decideAction(id: string, decision: 'approve' | 'deny', opts: Deci
       audit,
       ...(opts.tokenFile === undefined ? {} : { tokenFile: opts.tokenFile }),
     });
-    const store = new FileApprovalStore(approvalsPath(config, configDir));
+    const store = openApprovalStore(config, configDir);
     const state: ApprovalState = await store.decide(id, approver, decision, opts.reason);
     const kind = decision === 'approve' ? 'approval.granted' : 'approval.denied';
     const extra = { by: approver.subject, ...(opts.reason === undefined ? {} : { reason: opts.reason }) };

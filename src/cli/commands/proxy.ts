@@ -8,6 +8,8 @@ interface ServeOptions {
   tlsKey?: string;
   maxPerIdentity: string;
   maxConcurrent: string;
+  maxQueued: string;
+  maxQueueWait: string;
   drainTimeout: string;
   json?: boolean;
 }
@@ -26,8 +28,14 @@ export function proxyCommand(): Command {
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
     .option('--tls-cert <file>', 'PEM certificate (chain); serve HTTPS')
     .option('--tls-key <file>', 'PEM private key of the certificate')
-    .option('--max-per-identity <n>', 'concurrent extractions per identity (more get 429)', '4')
-    .option('--max-concurrent <n>', 'concurrent extractions in total (more get 503)', '64')
+    .option('--max-per-identity <n>', 'concurrent extractions per identity (more wait in the queue)', '4')
+    .option('--max-concurrent <n>', 'concurrent extractions in total (more wait in the queue)', '64')
+    .option('--max-queued <n>', 'requests that may wait for a slot (more get 429 with Retry-After)', '256')
+    .option(
+      '--max-queue-wait <seconds>',
+      'how long a request waits for a slot before 429 (keep it under the clients timeout_ms)',
+      '20',
+    )
     .option('--drain-timeout <seconds>', 'on SIGTERM, how long in-flight streams may finish', '30')
     .option('--json', 'print the listening address as one JSON document')
     .action(async (opts: ServeOptions) => {
@@ -77,6 +85,8 @@ export function proxyCommand(): Command {
         tls,
         maxPerIdentity: positive(opts.maxPerIdentity, '--max-per-identity'),
         maxConcurrent: positive(opts.maxConcurrent, '--max-concurrent'),
+        maxQueued: positive(opts.maxQueued, '--max-queued'),
+        maxQueueWaitMs: positive(opts.maxQueueWait, '--max-queue-wait') * 1000,
         logger,
       });
       process.stdout.write(

@@ -13,6 +13,10 @@ export function runCommand(): Command {
       parseShard,
     )
     .option(
+      '--full-refresh',
+      'ignore the committed watermarks of incremental sources: read every row, then commit new watermarks',
+    )
+    .option(
       '--token-file <file>',
       'file holding your credential (else $SLUICE_TOKEN, else the config default)',
     )
@@ -38,6 +42,7 @@ A run stopped with Ctrl-C removes its staged files and exits 130; no file that l
         opts: {
           config?: string;
           shard?: { index: number; count: number };
+          fullRefresh?: boolean;
           tokenFile?: string;
           json?: boolean;
           logFormat: 'plain' | 'json';
@@ -76,6 +81,7 @@ A run stopped with Ctrl-C removes its staged files and exits 130; no file that l
             config: opts.config,
             tokenFile: opts.tokenFile,
             shard: opts.shard,
+            fullRefresh: opts.fullRefresh === true,
             registry: await createRegistry(),
             signal: controller.signal,
             logger,
@@ -92,7 +98,9 @@ A run stopped with Ctrl-C removes its staged files and exits 130; no file that l
           for (const o of result.outputs) {
             const bytes = o.files.reduce((n, f) => n + f.bytes, 0);
             lines.push(
-              `  dataset   ${rel(o.path)}  (${o.format}, ${o.rows.toLocaleString('en-US')} rows, ${formatBytes(bytes)})`,
+              o.path === undefined
+                ? `  table     ${o.table?.table} on ${o.table?.connection}  (${o.format}, ${o.rows.toLocaleString('en-US')} rows)`
+                : `  dataset   ${rel(o.path)}  (${o.format}, ${o.rows.toLocaleString('en-US')} rows, ${formatBytes(bytes)})`,
             );
           }
           lines.push(`  manifest  ${rel(result.manifest)}`);

@@ -32,7 +32,10 @@ export function validateCommand(): Command {
           );
         }
         if (report.select) lines.push(`  select: ${report.select.columns.map((c) => c.name).join(', ')}`);
-        for (const o of report.outputs) lines.push(`  output ${o.format}: ${o.path}`);
+        for (const o of report.outputs)
+          lines.push(
+            `  output ${o.format}: ${o.path ?? `table ${o.table?.table} on connection ${o.table?.connection} (${o.table?.mode})`}`,
+          );
         process.stdout.write(`${lines.join('\n')}\n`);
       } catch (err) {
         if (opts.json) {

@@ -24,12 +24,16 @@ export function toDatacard(manifest: Manifest, options: DatacardOptions = {}): s
     size_categories: [sizeCategory(manifest.dataset.rows)],
     configs: manifest.outputs.map((o, i) => ({
       config_name: i === 0 ? 'default' : slug(o.name),
-      data_files: [{ split: 'train', path: o.files.map((f) => f.path) }],
+      data_files: splitsOf(o).map((s) => ({ split: s.name, path: s.files.map((f) => f.path) })),
     })),
     dataset_info: manifest.outputs.map((o, i) => ({
       config_name: i === 0 ? 'default' : slug(o.name),
       features: o.schema.map((c) => ({ name: c.name, dtype: hfDtype(c.type) })),
-      splits: [{ name: 'train', num_bytes: o.bytes, num_examples: o.rows }],
+      splits: splitsOf(o).map((s) => ({
+        name: s.name,
+        num_bytes: s.files.reduce((n, f) => n + f.bytes, 0),
+        num_examples: s.files.reduce((n, f) => n + f.rows, 0),
+      })),
       download_size: o.bytes,
       dataset_size: o.bytes,
     })),
@@ -73,6 +77,12 @@ export function toDatacard(manifest: Manifest, options: DatacardOptions = {}): s
         return `| ${cell(c.name)} | ${cell(type)} | ${cell(from)} | ${cell(masks)} |`;
       }),
       '',
+      ...(o.dropped && o.dropped.length > 0
+        ? [
+            `Rows removed by the output stages: ${o.dropped.map((d) => `${d.rows} (${d.stage}, ${d.reason})`).join(', ')}.`,
+            '',
+          ]
+        : []),
     ]),
     '## Dataset Creation',
     '',
@@ -143,6 +153,25 @@ function incompleteLineage(manifest: Manifest): string[] {
   return cols.length === 0
     ? []
     : ['', `The lineage of ${cols.map((c) => `\`${c}\``).join(', ')} could not be traced completely.`];
+}
+
+const SHARD_FILE = /(?:^|\/)([a-z][a-z0-9_]*)-\d{5}-of-\d{5}\.[a-z0-9]+$/;
+
+/**
+ * The Hub splits of an output: by shard file name (`data/{split}-00000-of-00001.parquet`) when every
+ * file follows that layout, else all files as `train`.
+ */
+function splitsOf(
+  o: Manifest['outputs'][number],
+): { name: string; files: Manifest['outputs'][number]['files'] }[] {
+  const names = o.files.map((f) => SHARD_FILE.exec(f.path)?.[1]);
+  if (o.files.length === 0 || names.some((n) => n === undefined)) return [{ name: 'train', files: o.files }];
+  const splits = new Map<string, Manifest['outputs'][number]['files']>();
+  o.files.forEach((f, i) => {
+    const name = names[i] as string;
+    splits.set(name, [...(splits.get(name) ?? []), f]);
+  });
+  return [...splits].map(([name, files]) => ({ name, files }));
 }
 
 function cell(text: string): string {

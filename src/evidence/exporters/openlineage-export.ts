@@ -85,7 +85,12 @@ export function toOpenLineage(manifest: Manifest, options: OpenLineageOptions = 
   };
   const outputs = manifest.outputs.map((output) => ({
     namespace: outputNs,
-    name: options.manifestDir ? posix.join(options.manifestDir, output.path) : output.path,
+    name:
+      output.path === undefined
+        ? `${output.connection ?? ''}.${output.table ?? output.name}`
+        : options.manifestDir
+          ? posix.join(options.manifestDir, output.path)
+          : output.path,
     facets: {
       schema: facet(FACET_URLS.schema, schemaFields(output.schema)),
       dataSource: facet(FACET_URLS.dataSource, {

@@ -42,6 +42,7 @@ interface SourceState {
   bytes: number;
   durationMs: number;
   masks: ManifestMask[];
+  incremental?: ManifestSource['incremental'];
 }
 
 /**
@@ -123,6 +124,16 @@ export class ManifestBuilder {
       case 'source_schema':
         this.#source(event.source).schema = event.columns;
         break;
+      case 'source_watermark':
+        this.#source(event.source).incremental = {
+          column: event.column,
+          ...optional({ tiebreaker: event.tiebreaker }),
+          mode: event.mode,
+          ...optional({ reason: event.reason }),
+          from: event.from,
+          to: event.to,
+        };
+        break;
       case 'source_finished': {
         const s = this.#source(event.source);
         s.rows = event.rows;
@@ -170,12 +181,25 @@ export class ManifestBuilder {
         if (event.policy_version !== 'none' && /^[0-9a-f]{64}$/.test(event.policy_version))
           this.#policy = { path: event.policy_path ?? '', sha256: event.policy_version };
         break;
+      case 'remote_decision':
+        // A run that reads through a proxy is authorised by the proxy's policy; a local policy wins.
+        if (this.#policy === undefined && /^[0-9a-f]{64}$/.test(event.policy_version))
+          this.#policy = {
+            path: `${event.proxy}/${event.policy_path ?? 'policy'}`,
+            sha256: event.policy_version,
+          };
+        break;
       case 'approval_used':
         this.#approvals.set(event.approval_id, {
           id: event.approval_id,
           approver: event.approver,
           approved_at: event.approved_at,
-          ...optional({ expires_at: event.expires_at, source: event.source, reason: event.reason }),
+          ...optional({
+            expires_at: event.expires_at,
+            source: event.source,
+            output: event.output,
+            reason: event.reason,
+          }),
         });
         break;
       default:
@@ -231,6 +255,7 @@ export class ManifestBuilder {
         duration_ms: s.durationMs,
         schema: s.schema,
         masks: s.masks,
+        ...(s.incremental === undefined ? {} : { incremental: s.incremental }),
       };
     });
 
@@ -282,7 +307,17 @@ export class ManifestBuilder {
       return {
         name: o.output,
         format: o.format,
-        path: rel(o.path),
+        ...(o.path === undefined ? {} : { path: rel(o.path) }),
+        ...(o.table
+          ? {
+              connection: o.table.connection,
+              table: o.table.table,
+              mode: o.table.mode,
+              sha256: o.table.sha256,
+              digest_algorithm: o.table.digest_algorithm,
+            }
+          : {}),
+        ...(o.approval_id === undefined ? {} : { approval_id: o.approval_id }),
         ...(direct === undefined ? {} : { source: direct }),
         rows: o.rows,
         bytes: files.reduce((n, f) => n + f.bytes, 0),
@@ -370,7 +405,8 @@ function upstreamOf(
   }));
 }
 
-function withoutSecrets(params: Record<string, unknown>): Record<string, unknown> {
+/** Mask parameters without key material or other secrets (for evidence and the proxy's trailer). */
+export function withoutSecrets(params: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(params).filter(([k]) => !SECRET_PARAMS.has(k.toLowerCase())));
 }
 

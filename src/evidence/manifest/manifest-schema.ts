@@ -84,6 +84,36 @@ export const manifestSourceSchema = z
     duration_ms: count,
     schema: z.array(columnSchema).describe('Columns as extracted, before masks.'),
     masks: z.array(maskSchema),
+    incremental: z
+      .strictObject({
+        column: z.string().describe('The watermark column.'),
+        tiebreaker: z.string().optional().describe('The key column ordering rows with equal watermarks.'),
+        mode: z
+          .enum(['full', 'incremental'])
+          .describe('`incremental`: only rows past `from` were read; `full`: every row.'),
+        reason: z
+          .enum(['first_run', 'full_refresh', 'source_changed'])
+          .optional()
+          .describe(
+            'Why every row was read: no committed watermark, `--full-refresh`, or the source changed.',
+          ),
+        from: z
+          .array(z.string())
+          .nullable()
+          .describe(
+            'The watermark the run started after, as (column[, tiebreaker]) text; null for a full read.',
+          ),
+        to: z
+          .array(z.string())
+          .nullable()
+          .describe(
+            'The watermark the run read up to (committed for the next run); null when no row was read.',
+          ),
+      })
+      .optional()
+      .describe(
+        'An incremental source: the watermark range it read. The values are of a non-sensitive column (masked ones are refused).',
+      ),
   })
   .describe('One source of the run.');
 
@@ -130,7 +160,27 @@ export const outputSchema = z
   .strictObject({
     name: z.string(),
     format: z.string(),
-    path: z.string().describe('Relative to the manifest.'),
+    path: z.string().optional().describe('Relative to the manifest; absent for a table output.'),
+    connection: z
+      .string()
+      .optional()
+      .describe(
+        'A table output: the connection of the config file it wrote into (a name, never credentials).',
+      ),
+    table: z.string().optional().describe('A table output: the table it replaced, as named in the pipeline.'),
+    mode: z.string().optional().describe('A table output: how it was written, e.g. `replace`.'),
+    sha256: sha256
+      .optional()
+      .describe(
+        'A table output: digest of exactly the content written, computed as `digest_algorithm` says.',
+      ),
+    digest_algorithm: z
+      .string()
+      .optional()
+      .describe(
+        'A table output: `sha256-pg-copy-text-v1` = SHA-256 of the PostgreSQL COPY text sent (rows in write order, tab-separated, `\\N` for NULL, a newline after each row).',
+      ),
+    approval_id: z.string().optional().describe('The approval a write into a protected table relied on.'),
     source: z.string().optional().describe('The source a direct (no `select`) output was written from.'),
     rows: count,
     bytes: count,
@@ -204,6 +254,10 @@ export const approvalSchema = z
     approved_at: isoTime,
     expires_at: isoTime.optional(),
     source: z.string().optional().describe('The source the approval covers, when scoped to one.'),
+    output: z
+      .string()
+      .optional()
+      .describe('The output (a write into a protected table) the approval covers.'),
     reason: z.string().optional(),
   })
   .describe('An approval the run relied on.');

@@ -160,7 +160,9 @@ function mergeOutput(
   );
   return {
     ...template,
-    path: shards[0] ? shards[0].relocate(template.path) : template.path,
+    ...(template.path === undefined
+      ? {}
+      : { path: shards[0] ? shards[0].relocate(template.path) : template.path }),
     rows: files.reduce((n, f) => n + f.rows, 0),
     bytes: files.reduce((n, f) => n + f.bytes, 0),
     files,

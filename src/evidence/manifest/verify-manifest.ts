@@ -223,9 +223,11 @@ async function extraFiles(manifestPath: string, manifest: Manifest, allowExtra: 
   ]);
   const roots = new Map<string, boolean>(); // directory → recursive
   for (const output of manifest.outputs) {
-    const target = resolve(dir, output.path);
-    const isDir = (await stat(target).catch(() => null))?.isDirectory() ?? false;
-    if (isDir) roots.set(target, true);
+    const target = output.path === undefined ? undefined : resolve(dir, output.path);
+    const isDir = target !== undefined && ((await stat(target).catch(() => null))?.isDirectory() ?? false);
+    if (target !== undefined && isDir) roots.set(target, true);
+    // A dataset directory's card names the manifest by digest, so the manifest cannot list it.
+    if (target !== undefined && isDir) ignored.add(join(target, 'README.md'));
     for (const f of output.files) {
       const parent = dirname(resolve(dir, f.path));
       if (!roots.has(parent)) roots.set(parent, false);

@@ -79,6 +79,19 @@ export class ProxyMetrics {
     'Extractions streaming now.',
     'gauge',
   );
+  readonly queueDepth = new Counter(
+    'sluice_proxy_queue_depth',
+    'Requests waiting for an extraction slot now.',
+    'gauge',
+  );
+  readonly queueWait = new Histogram(
+    'sluice_proxy_queue_wait_seconds',
+    'Time a request waited for an extraction slot (0 when admitted at once).',
+  );
+  readonly queueRefused = new Counter(
+    'sluice_proxy_queue_refused_total',
+    'Requests refused with 429 by reason (queue_full, wait_timeout).',
+  );
   readonly duration = new Histogram(
     'sluice_proxy_request_duration_seconds',
     'Time from request to the end of the response, by route.',
@@ -96,6 +109,9 @@ export class ProxyMetrics {
       this.rows,
       this.bytes,
       this.inFlight,
+      this.queueDepth,
+      this.queueWait,
+      this.queueRefused,
       this.duration,
       this.firstBatch,
     ]

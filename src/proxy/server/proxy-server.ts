@@ -10,7 +10,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { RecordBatch, type Schema } from 'apache-arrow';
 import type { MaskConfig } from '../../config/load-project.js';
 import { removeQuietly } from '../../core/atomic-file.js';
@@ -18,13 +18,16 @@ import { SluiceError, toSluiceError } from '../../core/errors.js';
 import { EventBus, type IdentityFacts } from '../../core/events.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { AuditTrail } from '../../engine/audit-trail.js';
+import { withoutSecrets } from '../../evidence/manifest/manifest-builder.js';
 import { identityFacts } from '../../identity/identity.js';
 import { resolveIdentity } from '../../identity/resolve-identity.js';
 import { type Extraction, type ExtractRequest, extractSource } from '../extract-source.js';
+import { AdmissionQueue } from './admission-queue.js';
 import { HTTP_STATUS } from './http-status.js';
 import { encodeSchema, IpcChunkWriter } from './ipc-chunk-writer.js';
 import type { ProxyServerConfig } from './load-server-config.js';
 import { ProxyMetrics } from './metrics.js';
+import type { RemoteMask } from './remote-mask.js';
 import { extractBodySchema, MAX_BODY_BYTES } from './request-schema.js';
 
 export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
@@ -35,10 +38,14 @@ export interface ProxyServerOptions {
   /** 0 picks a free port. */
   port: number;
   tls?: { cert: Buffer; key: Buffer } | undefined;
-  /** Extractions (and plans) one identity may run at once; more get 429. Default 4. */
+  /** Extractions (and plans) one identity may run at once; more wait in the queue. Default 4. */
   maxPerIdentity?: number | undefined;
-  /** Extractions the server runs at once; more get 503. Default 64. */
+  /** Extractions the server runs at once; more wait in the queue. Default 64. */
   maxConcurrent?: number | undefined;
+  /** Requests that may wait for a slot; more get 429 with `Retry-After`. Default 256. */
+  maxQueued?: number | undefined;
+  /** How long a request waits for a slot before it gets 429 with `Retry-After`. Default 20 s (under the client's default `timeout_ms` of 30 s). */
+  maxQueueWaitMs?: number | undefined;
   /** A client that takes no bytes for this long is dropped and its extraction cancelled. Default 5 min. */
   stallTimeoutMs?: number | undefined;
   logger?: Logger | undefined;
@@ -83,15 +90,23 @@ function requestId(): string {
 export async function startProxyServer(options: ProxyServerOptions): Promise<ProxyServer> {
   const { setup } = options;
   const logger = options.logger ?? silentLogger;
-  const maxPerIdentity = options.maxPerIdentity ?? 4;
-  const maxConcurrent = options.maxConcurrent ?? 64;
   const stallTimeoutMs = options.stallTimeoutMs ?? 300_000;
   const metrics = new ProxyMetrics();
+  const admission = new AdmissionQueue(
+    {
+      maxPerIdentity: options.maxPerIdentity ?? 4,
+      maxConcurrent: options.maxConcurrent ?? 64,
+      maxQueued: options.maxQueued ?? 256,
+      maxWaitMs: options.maxQueueWaitMs ?? 20_000,
+    },
+    {
+      onWait: (seconds) => metrics.queueWait.observe({}, seconds),
+      onRefuse: (reason) => metrics.queueRefused.add({ reason }),
+    },
+  );
   const trail = await AuditTrail.open(setup.auditPath);
   const tempDir = await mkdtemp(join(tmpdir(), 'sluice-proxy-'));
-  const perIdentity = new Map<string, number>();
   const inFlight = new Map<string, AbortController>();
-  let running = 0;
   let draining = false;
   let drained: (() => void) | undefined;
 
@@ -140,6 +155,9 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       {
         ...(id ? { 'sluice-request-id': id } : {}),
         ...(status === 401 ? { 'www-authenticate': 'Bearer realm="sluice"' } : {}),
+        ...(typeof error.context['retry_after_s'] === 'number'
+          ? { 'retry-after': String(error.context['retry_after_s']) }
+          : {}),
         ...(status === 413 || draining ? { connection: 'close' } : {}),
       },
     );
@@ -225,34 +243,13 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     throw new SluiceError('USAGE', `The request is invalid: ${issues.join('; ')}.`);
   }
 
-  function acquire(identity: IdentityFacts): () => void {
-    const key = `${identity.issuer}\u0000${identity.subject}`;
-    const mine = perIdentity.get(key) ?? 0;
-    if (mine >= maxPerIdentity) {
-      throw httpError(
-        429,
-        'SOURCE_UNAVAILABLE',
-        `\`${identity.subject}\` already runs ${mine} extractions on this proxy (limit ${maxPerIdentity}). Retry when one finishes.`,
-      );
+  async function acquire(identity: IdentityFacts, signal: AbortSignal): Promise<() => void> {
+    metrics.queueDepth.add({}, 1);
+    try {
+      return await admission.acquire(`${identity.issuer}\u0000${identity.subject}`, identity.subject, signal);
+    } finally {
+      metrics.queueDepth.add({}, -1);
     }
-    if (running >= maxConcurrent) {
-      throw httpError(
-        503,
-        'SOURCE_UNAVAILABLE',
-        `The proxy runs ${running} extractions (limit ${maxConcurrent}). Retry shortly.`,
-      );
-    }
-    perIdentity.set(key, mine + 1);
-    running += 1;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      running -= 1;
-      const n = (perIdentity.get(key) ?? 1) - 1;
-      if (n <= 0) perIdentity.delete(key);
-      else perIdentity.set(key, n);
-    };
   }
 
   function decisionSummary(extraction: Extraction) {
@@ -260,6 +257,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     return {
       verdict: d?.verdict ?? 'allow',
       policy_version: d?.policy_version ?? 'none',
+      ...(setup.policy === undefined ? {} : { policy_path: basename(setup.policy.path) }),
       reasons: d?.reasons ?? [],
       ...(d?.matched_rule === undefined ? {} : { matched_rule: d.matched_rule }),
       ...(d?.row_limit === undefined ? {} : { row_limit: d.row_limit }),
@@ -275,10 +273,21 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     });
     inFlight.set(id, abort);
     const events = new EventBus(id);
+    const masksApplied: RemoteMask[] = [];
     events.on((event) => {
       if (event.type === 'decision') {
         metrics.decisions.add({ verdict: event.verdict });
         trail.listener(event);
+      } else if (event.type === 'mask_applied') {
+        masksApplied.push({
+          column: event.column,
+          mask: event.mask,
+          ...(event.key_id === undefined ? {} : { key_id: event.key_id }),
+          params: withoutSecrets(event.params),
+          origin: event.origin,
+          rows: event.rows,
+          nulls: event.nulls,
+        });
       }
     });
     const started = Date.now();
@@ -298,7 +307,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       const identity = await authenticate(req, id, abort.signal);
       const body = parseBody(await readBody(req));
       sourceName = body.source;
-      release = acquire(identity);
+      release = await acquire(identity, abort.signal);
       extraction = await extractSource(setup, identity, body, {
         events,
         runId: id,
@@ -345,7 +354,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
         'cache-control': 'no-store',
         'sluice-request-id': id,
         'sluice-decision': Buffer.from(JSON.stringify(decision)).toString('base64url'),
-        trailer: 'sluice-status, sluice-rows, sluice-error',
+        trailer: 'sluice-status, sluice-rows, sluice-masks, sluice-error',
       });
       const send = async (chunks: Uint8Array[]) => {
         for (const chunk of chunks) {
@@ -371,7 +380,12 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       }
       writer.finish();
       await send(writer.take());
-      res.addTrailers({ 'sluice-status': 'ok', 'sluice-rows': String(rows) });
+      res.addTrailers({
+        'sluice-status': 'ok',
+        'sluice-rows': String(rows),
+        // The masks as applied (names, parameters without secrets, counts), for the client's manifest.
+        'sluice-masks': Buffer.from(JSON.stringify(masksApplied)).toString('base64url'),
+      });
     } catch (err) {
       const error = abort.signal.aborted
         ? new SluiceError('CANCELLED', 'The client disconnected; the extraction was stopped.', { cause: err })

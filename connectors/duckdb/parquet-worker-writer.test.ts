@@ -1,0 +1,118 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Field,
+  Int32,
+  type RecordBatch,
+  Schema,
+  Table,
+  tableFromArrays,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ParquetWasmWriter } from './parquet-wasm-writer.js';
+import { ParquetWorkerWriter } from './parquet-worker-writer.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-parquet-worker-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+// Several batches (one empty) with nulls, more rows than a row group: the file has many groups.
+function batches(): RecordBatch[] {
+  const out: RecordBatch[] = [];
+  for (const [from, rows] of [
+    [0, 700],
+    [700, 1300],
+    [2000, 5],
+  ] as const) {
+    const ids = Array.from({ length: rows }, (_, i) => (i % 7 === 3 ? null : from + i));
+    const names = Array.from({ length: rows }, (_, i) => (i % 5 === 1 ? null : `name ${from + i} ✓`));
+    const table = new Table({
+      id: vectorFromArray(ids, new Int32()),
+      name: vectorFromArray(names, new Utf8()),
+    });
+    out.push(...table.batches);
+  }
+  out.splice(1, 0, (out[0] as RecordBatch).slice(0, 0));
+  return out;
+}
+
+const options = { compression: 'zstd', rowGroupRows: 512 } as const;
+
+describe('Parquet encoding in a worker thread', () => {
+  it('writes the same bytes as encoding on the calling thread', async () => {
+    const input = batches();
+    const schema = input[0]?.schema as Schema;
+    const here = await ParquetWasmWriter.open(join(dir, 'here.parquet'), schema, options);
+    for (const b of input) await here.write(b);
+    const worker = await ParquetWorkerWriter.open(join(dir, 'worker.parquet'), schema, {
+      ...options,
+      maxInFlight: 1,
+    });
+    for (const b of input) await worker.write(b);
+    expect(await worker.finish()).toBe(await here.finish());
+    expect(worker.rows).toBe(2005);
+    const [a, b] = await Promise.all([
+      readFile(join(dir, 'here.parquet')),
+      readFile(join(dir, 'worker.parquet')),
+    ]);
+    expect(a.length).toBeGreaterThan(1000);
+    expect(b.equals(a)).toBe(true);
+  });
+
+  it('writes the same bytes as the calling thread when no batch arrives', async () => {
+    const schema = batches()[0]?.schema as Schema;
+    const here = await ParquetWasmWriter.open(join(dir, 'here.parquet'), schema, options);
+    await here.finish();
+    const worker = await ParquetWorkerWriter.open(join(dir, 'worker.parquet'), schema, options);
+    expect(await worker.finish()).toBe(0);
+    const [a, b] = await Promise.all([
+      readFile(join(dir, 'here.parquet')),
+      readFile(join(dir, 'worker.parquet')),
+    ]);
+    expect(b.equals(a)).toBe(true);
+  });
+
+  it('fails at open when the file cannot be created', async () => {
+    const schema = batches()[0]?.schema as Schema;
+    await expect(
+      ParquetWorkerWriter.open(join(dir, 'missing/a.parquet'), schema, options),
+    ).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+  });
+
+  it('stops in the middle on abort, closing the file so it can be removed', async () => {
+    const input = batches();
+    const path = join(dir, 'a.parquet');
+    const writer = await ParquetWorkerWriter.open(path, input[0]?.schema as Schema, options);
+    await writer.write(input[0] as RecordBatch);
+    await writer.write(input[2] as RecordBatch);
+    await writer.abort();
+    await writer.abort();
+    expect((await stat(path)).isFile()).toBe(true);
+    await rm(path);
+  });
+
+  it('reports a batch the encoder rejects as an error of a later call, and still aborts', async () => {
+    // The schema says Utf8, the data is Int32: arrow-rs refuses the IPC message.
+    const data = tableFromArrays({ id: new Int32Array([1, 2, 3]) });
+    const schema = new Schema([new Field('id', new Utf8(), true)]);
+    const writer = await ParquetWorkerWriter.open(join(dir, 'a.parquet'), schema, options);
+    let failure: unknown;
+    try {
+      for (let i = 0; i < 4; i++) await writer.write(data.batches[0] as RecordBatch);
+      await writer.finish();
+    } catch (err) {
+      failure = err;
+    }
+    expect((failure as Error).message).toContain('Buffer count mismatched');
+    await writer.abort();
+  });
+});
