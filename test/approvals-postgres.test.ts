@@ -103,7 +103,10 @@ describe('approvals kept in PostgreSQL, from the CLI', () => {
       ),
     );
     const ok = results.filter((r) => r.code === 0).map((r) => JSON.parse(r.stdout) as { status: string });
-    expect(ok.map((s) => s.status).sort()).toEqual(['granted', 'pending']);
+    expect(ok.map((s) => s.status).sort(), results.map((r) => r.stderr).join('\n')).toEqual([
+      'granted',
+      'pending',
+    ]);
     const refused = results.filter((r) => r.code !== 0);
     expect(refused).toHaveLength(1);
     expect(refused[0]?.stderr).toContain('error[USAGE]');

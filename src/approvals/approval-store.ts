@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, stat, truncate, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { open, readFile, stat, truncate } from 'node:fs/promises';
 import { SluiceError } from '../core/errors.js';
 import type { IdentityFacts } from '../core/events.js';
+import { withFileLock } from '../core/file-lock.js';
 import { parseDurationS } from '../identity/duration.js';
 import type { ApprovalRequirement } from '../policy/decision.js';
 import type { ApprovalRecord, ApprovalState, Approver, PendingRequest } from './approval-state.js';
@@ -180,36 +179,12 @@ export class FileApprovalStore implements ApprovalStore {
     }
   }
 
-  async #locked<T>(fn: () => Promise<T>): Promise<T> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const lock = `${this.path}.lock`;
-    const deadline = Date.now() + this.#lockTimeoutMs;
-    for (;;) {
-      try {
-        const handle = await open(lock, 'wx', 0o640);
-        await handle.write(String(process.pid));
-        await handle.close();
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const info = await stat(lock).catch(() => undefined);
-        // A holder that died leaves its lock behind; every change takes milliseconds.
-        if (info && Date.now() - info.mtimeMs > STALE_LOCK_MS) await unlink(lock).catch(() => undefined);
-        if (Date.now() > deadline) {
-          throw new SluiceError(
-            'TIMEOUT',
-            `The approvals file \`${this.path}\` stayed locked for ${this.#lockTimeoutMs} ms. If no other \`pipeline\` process is running, delete \`${lock}\`.`,
-            { context: { file: lock } },
-          );
-        }
-        await sleep(10 + Math.floor(Math.random() * 20));
-      }
-    }
-    try {
-      return await fn();
-    } finally {
-      await unlink(lock).catch(() => undefined);
-    }
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withFileLock(
+      this.path,
+      { timeoutMs: this.#lockTimeoutMs, staleMs: STALE_LOCK_MS, what: `The approvals file \`${this.path}\`` },
+      fn,
+    );
   }
 }
 

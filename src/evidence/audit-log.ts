@@ -3,6 +3,7 @@ import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fsyncPath } from '../core/atomic-file.js';
 import { SluiceError, toSluiceError } from '../core/errors.js';
+import { withFileLock } from '../core/file-lock.js';
 import {
   checkCheckpoint,
   checkLink,
@@ -39,6 +40,9 @@ interface ChainState {
   tailIsCheckpoint: boolean;
 }
 
+const LOCK_TIMEOUT_MS = 10_000;
+const STALE_LOCK_MS = 30_000;
+
 // One queue per file within the process, so two AuditLog objects on one path never fork the chain.
 const queues = new Map<string, Promise<unknown>>();
 
@@ -49,11 +53,11 @@ const queues = new Map<string, Promise<unknown>>();
  * written with `O_APPEND` in one `write` and fsync'd before it resolves; appends are serialised.
  * A log whose end does not verify is refused (fail closed).
  *
- * One writing process per file is the supported setup. Records other processes append are
- * noticed before each write and checked to chain from this log's head (anything else, including
- * a file that shrank, is refused), but two processes appending at the same instant can still fork
- * the chain, which `verify` then reports. Use one writer (the proxy server) when many runs share a
- * log, and rotate by closing and opening a new file, never by renaming an open one.
+ * Several processes on one machine may append to one file: each append holds `<path>.lock`, and
+ * records other processes appended are checked to chain from this log's head before the next
+ * write (anything else, including a file that shrank, is refused). Writers on different machines
+ * sharing a network file system are not supported: use one writer (the proxy server) there. Rotate
+ * by closing and opening a new file, never by renaming an open one.
  *
  * @example
  * const log = await AuditLog.open('audit.jsonl', { signingKey, checkpointEvery: 1000 });
@@ -214,7 +218,17 @@ export class AuditLog {
     if (this.#failure) throw this.#failure;
   }
 
-  async #write(event: AuditEventInput | CheckpointEvent): Promise<AuditRecord> {
+  #write(event: AuditEventInput | CheckpointEvent): Promise<AuditRecord> {
+    // Other processes (concurrent runs, approvers) append to the same file: take turns, so each
+    // record chains from the head the previous writer left.
+    return withFileLock(
+      this.path,
+      { timeoutMs: LOCK_TIMEOUT_MS, staleMs: STALE_LOCK_MS, what: `Audit log \`${this.path}\`` },
+      () => this.#writeLocked(event),
+    );
+  }
+
+  async #writeLocked(event: AuditEventInput | CheckpointEvent): Promise<AuditRecord> {
     const info = await this.#handle.stat();
     if (info.size !== this.#state.size) await this.#catchUp(info.size);
     const seq = this.#state.seq + 1;
