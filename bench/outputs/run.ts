@@ -13,6 +13,8 @@ import { FractionSampleStage } from '../../src/outputs/sample-stage.js';
 import { SplitAssigner } from '../../src/outputs/split-assigner.js';
 import { selectedRows, takeRows } from '../../src/outputs/take-rows.js';
 import { TextStage } from '../../src/outputs/text-stage.js';
+import { compileWhere } from '../../src/outputs/where-predicate.js';
+import { WhereStage } from '../../src/outputs/where-stage.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -144,6 +146,8 @@ measure('dedup exact (body)', ROWS, batches, (b) => through(b, [new DedupStage([
 measure('dedup exact (all columns)', ROWS, batches, (b) =>
   through(b, [new DedupStage(['id', 'customer_token', 'body'])]),
 );
+const where = await compileWhere("length(body) > 80 AND id % 2 = 0 AND customer_token LIKE 'a%'", schema);
+measure('where (length, arithmetic, LIKE)', ROWS, batches, (b) => through(b, [new WhereStage(where)]));
 measure('sample fraction 0.1', ROWS, batches, (b) => through(b, [new FractionSampleStage(0.1, 1)]));
 measure('text normalise + max_tokens 64', ROWS, batches, (b) =>
   through(b, [new TextStage({ columns: ['body'], normalize: true, maxTokens: 64, onTooLong: 'drop' })]),

@@ -28,6 +28,25 @@ describe('compileWhere', () => {
     expect(await keptIds("country > 'E'")).toEqual([2, 5, 6]);
   });
 
+  it('compares 64-bit integers exactly, also beyond 2^53 (int64 tokens)', async () => {
+    const tokens = batchOf({
+      token: {
+        type: new Int64(),
+        values: [9007199254740993n, 9007199254740992n, 9223372036854775807n, -9223372036854775807n],
+      },
+    });
+    const kept = async (where: string) => {
+      const keep = (await compileWhere(where, tokens.schema)).keep(tokens);
+      return [...keep].flatMap((k, i) => (k ? [i + 1] : []));
+    };
+    expect(await kept('token = 9007199254740993')).toEqual([1]);
+    expect(await kept('token <> 9007199254740992')).toEqual([1, 3, 4]);
+    expect(await kept('token > 9007199254740992')).toEqual([1, 3]);
+    expect(await kept('token IN (9223372036854775807, 1)')).toEqual([3]);
+    expect(await kept('token BETWEEN 9007199254740993 AND 9223372036854775806')).toEqual([1]);
+    expect(await kept('token < 0')).toEqual([4]);
+  });
+
   it('treats NULL as SQL does: unknown rows are not kept', async () => {
     expect(await keptIds('score > 0')).toEqual([1, 2, 4, 6]);
     expect(await keptIds('NOT (score > 0)')).toEqual([5]);

@@ -172,9 +172,19 @@ function literal(n: PgNode): Node {
     return { kind: 'null', constant: { value: null }, run: (b) => nullVector(b.numRows) };
   let kind: Kind;
   let value: unknown;
-  if (isRecord(n.ival)) [kind, value] = ['num', Number(n.ival.ival ?? 0)];
-  else if (isRecord(n.fval)) [kind, value] = ['num', Number(n.fval.fval)];
-  else if (isRecord(n.sval)) [kind, value] = ['text', String(n.sval.sval ?? '')];
+  let exact: bigint | undefined;
+  if (isRecord(n.ival)) {
+    [kind, value] = ['num', Number(n.ival.ival ?? 0)];
+    exact = BigInt(Number(n.ival.ival ?? 0));
+  } else if (isRecord(n.fval)) {
+    const text = String(n.fval.fval);
+    [kind, value] = ['num', Number(text)];
+    // Integer literals too long for int4 arrive as `fval`; keep them exact when they fit 64 bits.
+    if (/^-?\d+$/.test(text)) {
+      const big = BigInt(text);
+      if (big >= -(2n ** 63n) && big < 2n ** 64n) exact = big;
+    }
+  } else if (isRecord(n.sval)) [kind, value] = ['text', String(n.sval.sval ?? '')];
   else if (isRecord(n.boolval)) [kind, value] = ['bool', n.boolval.boolval === true];
   else
     return fail(
@@ -184,7 +194,7 @@ function literal(n: PgNode): Node {
   return {
     kind,
     constant: { value },
-    run: (b) => constantVector(kind as 'num' | 'bool' | 'text', value, b.numRows),
+    run: (b) => constantVector(kind as 'num' | 'bool' | 'text', value, b.numRows, exact),
   };
 }
 
@@ -382,6 +392,19 @@ function comparison(op: string, left: Node, right: Node, loc: unknown): Node {
       }
       const x = left.run(b) as NumVector | BoolVector;
       const y = right.run(b) as NumVector | BoolVector;
+      const ex = x.kind === 'num' ? x.exact : undefined;
+      const ey = y.kind === 'num' ? y.exact : undefined;
+      if (ex && ey) {
+        for (let i = 0; i < rows; i++) {
+          ok[i] = x.ok[i]! & y.ok[i]!;
+          if (ok[i]) {
+            const p = ex[i]!;
+            const q = ey[i]!;
+            values[i] = test(p < q ? -1 : p > q ? 1 : 0) ? 1 : 0;
+          }
+        }
+        return { kind: 'bool', values, ok };
+      }
       for (let i = 0; i < rows; i++) {
         ok[i] = x.ok[i]! & y.ok[i]!;
         if (ok[i]) {

@@ -7,6 +7,11 @@ export interface NumVector {
   kind: 'num';
   values: Float64Array;
   ok: Uint8Array;
+  /**
+   * The exact values of a 64-bit integer column or an integer literal: comparisons between two
+   * exact sides use these, since a float64 cannot tell integers beyond 2^53 apart (int64 tokens).
+   */
+  exact?: BigInt64Array | BigUint64Array;
 }
 
 export interface BoolVector {
@@ -75,6 +80,7 @@ export function columnVector(data: Data): WhereVector {
   const values = new Float64Array(data.length);
   if (raw instanceof BigInt64Array || raw instanceof BigUint64Array) {
     for (let i = 0; i < values.length; i++) values[i] = Number(raw[i]!);
+    return { kind: 'num', values, ok, exact: raw.subarray(0, data.length) };
   } else {
     for (let i = 0; i < values.length; i++) values[i] = raw[i] as number;
   }
@@ -160,9 +166,19 @@ export function mapText(t: TextVector, f: (s: string) => string): TextVector {
 }
 
 /** A constant broadcast to `n` rows. */
-export function constantVector(kind: 'num' | 'bool' | 'text', value: unknown, n: number): WhereVector {
+export function constantVector(
+  kind: 'num' | 'bool' | 'text',
+  value: unknown,
+  n: number,
+  exact?: bigint,
+): WhereVector {
   const ok = new Uint8Array(n).fill(value === null ? 0 : 1);
-  if (kind === 'num') return { kind, values: new Float64Array(n).fill(Number(value ?? 0)), ok };
+  if (kind === 'num') {
+    const values = new Float64Array(n).fill(Number(value ?? 0));
+    if (exact === undefined) return { kind, values, ok };
+    const exacts = exact < 0n ? new BigInt64Array(n).fill(exact) : new BigUint64Array(n).fill(exact);
+    return { kind, values, ok, exact: exacts };
+  }
   if (kind === 'bool') return { kind, values: new Uint8Array(n).fill(value ? 1 : 0), ok };
   return { kind, length: n, ok, strings: new Array<string>(n).fill(String(value ?? '')) };
 }
