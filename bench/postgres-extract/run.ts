@@ -8,7 +8,8 @@
 // staging and commit, signed manifest) as child processes under /usr/bin/time -v, for peak RSS.
 // Usage: npm run build && npx vite-node bench/postgres-extract/run.ts [--rows N] [--repeat R]
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,6 +180,8 @@ manifest: { path: out/${name}/manifest.json }
     const prof = process.env.BENCH_CPU_PROF
       ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
       : [];
+    // BENCH_NODE_IMPORT=<file> preloads a module into each pipeline run (e.g. to log open handles).
+    if (process.env.BENCH_NODE_IMPORT) prof.push('--import', process.env.BENCH_NODE_IMPORT);
     const m = await timed(
       process.execPath,
       [...prof, CLI, 'run', `${name}.yaml`, '--json'],
@@ -245,6 +248,12 @@ manifest: { path: out/${name}/manifest.json }
   line('(b) cursor → Parquet', cursor);
   line('(c) COPY binary → Parquet', copy);
   line('(d) (c) + hmac/partial/redact', masked);
+  // The Parquet files' digests, to check that a change to the read path leaves the output unchanged.
+  for (const name of ['cursor', 'copy', 'masked']) {
+    const file = join(project, 'out', name, 'customers.parquet');
+    const bytes = await readFile(file).catch(() => undefined);
+    if (bytes) console.log(`sha256 ${name.padEnd(7)} ${createHash('sha256').update(bytes).digest('hex')}`);
+  }
 } finally {
   await rm(project, { recursive: true, force: true });
   await cluster.stop();

@@ -1,6 +1,7 @@
 import type { ColumnBuilder } from './column-builder.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const EMPTY = Buffer.alloc(0);
 
 function int32(buf: Buffer, p: number): number {
   return (
@@ -9,6 +10,25 @@ function int32(buf: Buffer, p: number): number {
     ((buf[p + 2] as number) << 8) |
     (buf[p + 3] as number)
   );
+}
+
+/**
+ * Bytes of the tuple (or trailer) that starts at `head[0]` and goes on in `tail`, or -1 when
+ * `tail` does not complete it.
+ */
+function splitTupleSize(head: Buffer, tail: Buffer): number {
+  const total = head.length + tail.length;
+  const byte = (i: number): number => (i < head.length ? head[i] : tail[i - head.length]) as number;
+  if (total < 2) return -1;
+  const fields = ((byte(0) << 24) >> 16) | byte(1);
+  if (fields === -1) return 2;
+  let p = 2;
+  for (let col = 0; col < fields; col++) {
+    if (p + 4 > total) return -1;
+    const len = (byte(p) << 24) | (byte(p + 1) << 16) | (byte(p + 2) << 8) | byte(p + 3);
+    p += len > 0 ? 4 + len : 4;
+  }
+  return p <= total ? p : -1;
 }
 
 /** A value of column `column` (0-based) could not be decoded. */
@@ -30,7 +50,7 @@ export class CopyStreamError extends Error {}
  */
 export class CopyBinaryDecoder {
   readonly #builders: ColumnBuilder[];
-  #pending: Buffer = Buffer.alloc(0);
+  #pending: Buffer = EMPTY;
   #headerDone = false;
   #trailerSeen = false;
   /** Rows decoded into the builders since the last `takeRows`. */
@@ -45,30 +65,58 @@ export class CopyBinaryDecoder {
   }
 
   /**
-   * Decodes whole tuples from `chunk` (plus what was left of earlier chunks), stopping after
-   * `maxRows` rows in the builders; call again with an empty chunk to continue.
+   * Decodes whole tuples from `chunk[start, end)` (plus what was left of earlier chunks), stopping
+   * after `maxRows` rows in the builders; call again with an empty chunk to continue.
    */
-  write(chunk: Buffer, maxRows: number): void {
-    const buf =
-      this.#pending.length === 0
-        ? chunk
-        : chunk.length === 0
-          ? this.#pending
-          : Buffer.concat([this.#pending, chunk]);
-    let pos = 0;
-    const end = buf.length;
+  write(chunk: Buffer, maxRows: number, start = 0, end = chunk.length): void {
+    const pending = this.#pending;
+    if (pending.length === 0) {
+      this.#decodeFrom(chunk, start, end, maxRows);
+      return;
+    }
+    if (end <= start) {
+      this.#decodeFrom(pending, 0, pending.length, maxRows);
+      return;
+    }
+    const tail = chunk.subarray(start, end);
+    if (!this.#headerDone || this.rows >= maxRows) {
+      const joined = Buffer.concat([pending, tail]);
+      this.#decodeFrom(joined, 0, joined.length, maxRows);
+      return;
+    }
+    // A tuple split across chunks: join only its bytes, then decode the rest of `chunk` in place
+    // (joining whole chunks would copy every byte once more).
+    const size = splitTupleSize(pending, tail);
+    if (size < 0) {
+      this.#pending = Buffer.concat([pending, tail]);
+      return;
+    }
+    const used = size - pending.length;
+    const joined = Buffer.concat([pending, tail.subarray(0, used)]);
+    this.#decodeFrom(joined, 0, joined.length, maxRows);
+    if (this.#pending.length > 0 || this.#trailerSeen) {
+      // Stopped inside the joined tuple (trailer or a decode problem already thrown): keep the rest.
+      if (used < tail.length) this.#pending = Buffer.concat([this.#pending, tail.subarray(used)]);
+      return;
+    }
+    this.#decodeFrom(chunk, start + used, end, maxRows);
+  }
+
+  #decodeFrom(buf: Buffer, start: number, end: number, maxRows: number): void {
+    let pos = start;
     if (!this.#headerDone) {
-      if (end < 19) {
-        this.#pending = buf;
+      if (end - pos < 19) {
+        this.#pending = Buffer.from(buf.subarray(pos, end));
         return;
       }
-      if (!buf.subarray(0, 11).equals(SIGNATURE)) throw new CopyStreamError('missing COPY binary signature');
-      const extension = buf.readUInt32BE(15);
-      if (end < 19 + extension) {
-        this.#pending = buf;
+      if (!buf.subarray(pos, pos + 11).equals(SIGNATURE))
+        throw new CopyStreamError('missing COPY binary signature');
+      const extension = buf.readUInt32BE(pos + 15);
+      if (end - pos < 19 + extension) {
+        this.#pending = Buffer.from(buf.subarray(pos, end));
         return;
       }
-      pos = 19 + extension;
+      pos += 19 + extension;
       this.#headerDone = true;
     }
     const builders = this.#builders;
@@ -113,7 +161,7 @@ export class CopyBinaryDecoder {
       this.rows = rows;
     }
     // Copy the tail: holding a view would pin the whole chunk in memory.
-    this.#pending = pos >= end ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
+    this.#pending = pos >= end ? EMPTY : Buffer.from(buf.subarray(pos, end));
   }
 
   /** Bytes received but not yet decoded (a partial tuple, or tuples past `maxRows`). */

@@ -1,9 +1,10 @@
 // The only file that imports the PostgreSQL driver; the connector uses the narrow interface below.
 import { connect as netConnect } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import QueryStream from 'pg-query-stream';
+import { type CopyDataSink, CopyOutQuery } from './copy-out-query.js';
 
 /** How to reach the server; built from the DSN secret and the TLS options. */
 export interface PgConnectOptions {
@@ -45,8 +46,8 @@ export interface PgSession {
   query(text: string, params?: unknown[]): Promise<PgQueryResult>;
   /** Opens a server-side cursor over `text` (rows as arrays of text values). */
   cursor(text: string): PgCursor;
-  /** Streams the raw bytes of `COPY ... TO STDOUT`. */
-  copyOut(text: string): Readable;
+  /** Runs `COPY ... TO STDOUT`; its data is read straight off the socket. */
+  copyOut(text: string): PgCopyOut;
   /** A writable for `COPY ... FROM STDIN`; the COPY completes when the stream finishes. */
   copyIn(text: string): Writable;
   /** Asks the server to cancel the running statement (a CancelRequest on a separate socket). */
@@ -58,6 +59,16 @@ export interface PgSession {
 export interface PgCursor {
   /** The next `rows` rows; fewer (or none) once the result is exhausted. Rejects on any error. */
   read(rows: number): Promise<(string | null)[][]>;
+}
+
+export interface PgCopyOut {
+  /**
+   * Hands received COPY data to `sink` (ranges of the socket's chunks) until it returns false or
+   * the received bytes run out; waits when none are buffered. Resolves false once the COPY completed.
+   */
+  read(sink: CopyDataSink): Promise<boolean>;
+  /** Stops reading; a pending `read` rejects with `reason`. The session must then be released destroyed. */
+  destroy(reason: Error): void;
 }
 
 export interface PgPool {
@@ -111,8 +122,10 @@ export function createPgPool(options: PgConnectOptions): PgPool {
           return { read: (rows) => cursor.read(rows) };
         },
         copyOut(text) {
-          // A deep buffer lets the server keep sending while a batch is decoded.
-          return client.query(copyStreams.to(text, { highWaterMark: 4 << 20 }));
+          const copy = new CopyOutQuery(text);
+          // pg types `submit` as returning void; returning an Error is how a submittable refuses.
+          client.query(copy as unknown as pg.Submittable);
+          return copy;
         },
         copyIn(text) {
           return client.query(copyStreams.from(text));

@@ -15,6 +15,8 @@ beforeAll(async () => {
      INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 5000) g;
      CREATE FUNCTION scribble() RETURNS int LANGUAGE sql AS 'INSERT INTO notes VALUES (-1, NULL) RETURNING 1';
      CREATE TABLE vault (secret text);
+     CREATE FUNCTION noisy(n int) RETURNS int LANGUAGE plpgsql AS
+       $$BEGIN IF n % 500 = 0 THEN RAISE NOTICE 'row %', n; END IF; RETURN n; END$$;
      CREATE ROLE ${reader} LOGIN;`,
   );
 });
@@ -80,6 +82,30 @@ describe.each(PATHS)('postgres source via $name', ({ copy_binary }) => {
     }
     await source.close();
     expect(rows).toBe(5000);
+  });
+
+  it('serves a slow consumer a result far larger than what is read ahead', async () => {
+    const source = sourceFor(pg.url, {
+      query: "SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 60000) g",
+      batchRows: 10000,
+      config,
+    });
+    let rows = 0;
+    let sum = 0;
+    for await (const batch of source.read(new AbortController().signal)) {
+      rows += batch.numRows;
+      for (const g of batch.getChild('g')?.toArray() ?? []) sum += Number(g);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await source.close();
+    expect(rows).toBe(60000);
+    expect(sum).toBe((60000 * 60001) / 2);
+  });
+
+  it('reads every row when the server sends notices in the middle of the result', async () => {
+    const batches = await collect({ query: 'SELECT noisy(g) AS n FROM generate_series(1, 3000) g', config });
+    const values = batches.flatMap((b) => [...(b.getChild('n')?.toArray() ?? [])]);
+    expect(values).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
   });
 
   it('closes the query and the connection when the consumer stops after one batch', async () => {

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { Field, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
 import {
   type ComponentContext,
@@ -12,7 +11,7 @@ import { type ColumnBuilder, createColumnBuilder } from './column-builder.js';
 import type { PostgresConfig } from './config.js';
 import { type ResolvedConnection, resolveConnection } from './connect-options.js';
 import { ColumnDecodeError, CopyBinaryDecoder, CopyStreamError } from './copy-binary-decoder.js';
-import { createPgPool, type PgPool, type PgSession } from './driver.js';
+import { createPgPool, type PgCopyOut, type PgPool, type PgSession } from './driver.js';
 import { toPostgresError } from './errors.js';
 import { UnrepresentableValueError } from './pg-text.js';
 import { joinSharedSnapshot, type SharedSnapshotLease } from './shared-snapshot.js';
@@ -62,13 +61,13 @@ export class PostgresSource implements Source {
     throwIfAborted(signal);
     const pool = await this.#openPool();
     let session: PgSession | undefined;
-    let stream: Readable | undefined;
+    let copy: PgCopyOut | undefined;
     let clean = false;
     const onAbort = () => {
       // Stop the statement and drop the connection: a pending read then fails at once, even if
       // the server cannot be reached.
       void session?.cancel();
-      stream?.destroy(abortError());
+      copy?.destroy(abortError());
       session?.release(true);
     };
     signal.addEventListener('abort', onAbort, { once: true });
@@ -88,15 +87,20 @@ export class PostgresSource implements Source {
       throwIfAborted(signal);
 
       if (this.#config.copy_binary) {
-        stream = session.copyOut(`COPY (${select}) TO STDOUT (FORMAT binary)`);
+        copy = session.copyOut(`COPY (${select}) TO STDOUT (FORMAT binary)`);
         const decoder = new CopyBinaryDecoder(builders);
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          decoder.write(chunk, batchRows);
+        const sink = (buf: Buffer, start: number, end: number): boolean => {
+          decoder.write(buf, batchRows, start, end);
+          return decoder.rows < batchRows;
+        };
+        for (;;) {
+          const more = await copy.read(sink);
           while (decoder.rows >= batchRows) {
             decoder.rows = 0;
             yield toBatch(schema, builders, batchRows);
             decoder.write(EMPTY, batchRows);
           }
+          if (!more) break;
         }
         throwIfAborted(signal);
         decoder.end();
@@ -130,7 +134,7 @@ export class PostgresSource implements Source {
         throwIfAborted(signal);
         if (rows > 0) yield toBatch(schema, builders, rows);
       }
-      stream = undefined;
+      copy = undefined;
       await session.query('COMMIT');
       clean = true;
     } catch (err) {
@@ -140,7 +144,7 @@ export class PostgresSource implements Source {
       if (session && !clean) {
         // Early stop, error or abort: stop the statement, and drop the connection rather than
         // trust its protocol state; the server rolls the transaction back.
-        stream?.destroy();
+        copy?.destroy(abortError());
         await session.cancel();
         session.release(true);
       } else session?.release(false);

@@ -14,8 +14,9 @@ export interface ParsedSql {
  */
 export async function parseSql(sql: string): Promise<ParsedSql> {
   if (sql.trim() === '') return { version: 0, statements: [] };
-  // Loaded lazily: the module compiles a WebAssembly parser when first imported.
-  const { parse } = await import('libpg-query');
+  // Loaded lazily: the module compiles a WebAssembly parser when first imported. The same module
+  // serves fingerprints and the policy's parse trees, so a run compiles one parser, not two.
+  const { parse } = await import('@libpg-query/parser');
   let tree: { version?: number; stmts?: { stmt?: WrappedNode }[] };
   try {
     tree = await parse(sql);
