@@ -21,7 +21,7 @@ import { redactPiiConfigSchema, redactPiiData, redactPiiPlan } from '../src/tran
 
 const VALUES = 1_000_000;
 const KEY = new Uint8Array(32).map((_, i) => i * 7 + 1);
-const options = { iterations: 3, time: 0, warmupIterations: 1, warmupTime: 0 };
+const options = { iterations: 10, time: 0, warmupIterations: 2, warmupTime: 0 };
 // The naive baselines take seconds per iteration: one warm-up and two runs are enough for a ratio.
 const baseline = { iterations: 2, time: 0, warmupIterations: 1, warmupTime: 0 };
 

@@ -33,6 +33,9 @@ const repeat = option('repeat', 2);
 // --cases a,c runs a subset: a, arrow (the connector-only reads), b, c, d. (a) always runs.
 const casesAt = process.argv.indexOf('--cases');
 const cases = new Set((casesAt >= 0 ? (process.argv[casesAt + 1] ?? '') : 'a,arrow,b,c,d').split(','));
+// --compression zstd|snappy|gzip|uncompressed: the Parquet codec of (b)-(d) (default: the output's default, zstd).
+const compressionAt = process.argv.indexOf('--compression');
+const compression = compressionAt >= 0 ? process.argv[compressionAt + 1] : undefined;
 
 interface Measure {
   seconds: number;
@@ -145,7 +148,7 @@ sources:
     batch_rows: 65536
 ${masks}
 outputs:
-  - { path: out/${name}/customers.parquet, format: parquet }
+  - { path: out/${name}/customers.parquet, format: parquet${compression ? `, compression: ${compression}` : ''} }
 manifest: { path: out/${name}/manifest.json }
 `,
     );
