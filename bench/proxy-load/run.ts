@@ -95,7 +95,15 @@ interface Result {
 async function viaServer(url: string, i: number, signal: AbortSignal): Promise<Result> {
   const started = performance.now();
   const source = createProxySource(
-    { type: 'proxy', url, remote_connection: 'demo', token_env: 'BENCH_TOKEN', timeout_ms: 60_000 },
+    // No client retries: the bench reports the server's refusals as they happen.
+    {
+      type: 'proxy',
+      url,
+      remote_connection: 'demo',
+      token_env: 'BENCH_TOKEN',
+      timeout_ms: 60_000,
+      retries: 0,
+    },
     {
       name: 'customers',
       table: 'customers',

@@ -31,6 +31,14 @@ export const proxyConfigSchema = z
       .positive()
       .default(30_000)
       .describe('Time limit for connecting and for the response headers (not for the whole stream).'),
+    retries: z
+      .int()
+      .min(0)
+      .max(10)
+      .default(3)
+      .describe(
+        'How often a request the proxy turned away because it is busy (HTTP 429, e.g. its queue is full) is sent again, each after the `Retry-After` the proxy asks for (at most 30 s). Nothing has been read when this happens.',
+      ),
   })
   .describe('A remote extraction proxy (`pipeline proxy serve`): the server decides, masks and audits.');
 

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ERROR_CODES, type ErrorCode } from '../../src/core/error-codes.js';
 import { SluiceError } from '../../src/core/errors.js';
 
@@ -10,6 +11,37 @@ export interface ProxyCall {
   ca?: Buffer | undefined;
   timeoutMs: number;
   signal: AbortSignal;
+}
+
+/** The longest wait between two attempts, whatever `Retry-After` asks for. */
+const MAX_RETRY_WAIT_S = 30;
+
+/**
+ * `postToProxy`, sent again up to `retries` times when the proxy turns the request away as busy
+ * (HTTP 429: its admission queue is full or the wait ran out). Such a refusal comes before any
+ * data, so a retry cannot duplicate rows. Waits `Retry-After` (capped at 30 s) plus jitter.
+ */
+export async function postToProxyWithRetries(
+  call: ProxyCall,
+  retries: number,
+  onRetry?: (waitS: number, attempt: number) => void,
+): Promise<IncomingMessage> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await postToProxy(call);
+    } catch (err) {
+      const busy = err instanceof SluiceError && err.context?.http_status === 429;
+      if (!busy || attempt > retries || call.signal.aborted) throw err;
+      const asked = Number(err.context?.retry_after_s ?? 1);
+      const waitS = Math.min(MAX_RETRY_WAIT_S, Number.isFinite(asked) && asked > 0 ? asked : 1);
+      onRetry?.(waitS, attempt);
+      try {
+        await sleep(waitS * 1000 * (1 + Math.random() * 0.2), undefined, { signal: call.signal });
+      } catch {
+        throw new SluiceError('CANCELLED', 'The run was interrupted.');
+      }
+    }
+  }
 }
 
 /**

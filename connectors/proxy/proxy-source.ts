@@ -7,7 +7,7 @@ import type { ComponentContext } from '../../src/core/context.js';
 import { SluiceError } from '../../src/core/errors.js';
 import type { Source, SourceSpec } from '../../src/core/source.js';
 import { type ProxyConfig, proxyConfigSchema } from './config.js';
-import { postToProxy, trailerError } from './proxy-request.js';
+import { postToProxyWithRetries, trailerError } from './proxy-request.js';
 import { remoteDecision, remoteMasks } from './remote-evidence.js';
 
 /**
@@ -32,23 +32,30 @@ export function createProxySource(config: ProxyConfig, spec: SourceSpec, ctx: Co
     const token = (await ctx.secrets.resolve({ env: config.token_env }, 'The proxy bearer token')).reveal();
     const ca =
       config.ca_file === undefined ? undefined : await readFile(resolve(ctx.baseDir, config.ca_file));
-    return postToProxy({
-      url: new URL(path, config.url.endsWith('/') ? config.url : `${config.url}/`),
-      token,
-      ca,
-      timeoutMs: config.timeout_ms,
-      signal,
-      body: {
-        source: spec.name,
-        connection: config.remote_connection,
-        ...(spec.query === undefined
-          ? { table: spec.table, ...(spec.columns ? { columns: spec.columns } : {}) }
-          : { query: spec.query }),
-        purpose,
-        masks: spec.masks ?? {},
-        batch_rows: spec.batch_rows,
+    return postToProxyWithRetries(
+      {
+        url: new URL(path, config.url.endsWith('/') ? config.url : `${config.url}/`),
+        token,
+        ca,
+        timeoutMs: config.timeout_ms,
+        signal,
+        body: {
+          source: spec.name,
+          connection: config.remote_connection,
+          ...(spec.query === undefined
+            ? { table: spec.table, ...(spec.columns ? { columns: spec.columns } : {}) }
+            : { query: spec.query }),
+          purpose,
+          masks: spec.masks ?? {},
+          batch_rows: spec.batch_rows,
+        },
       },
-    });
+      config.retries,
+      (waitS, attempt) =>
+        ctx.logger.warn(
+          `The proxy \`${config.url}\` is busy; asking again for source \`${spec.name}\` in ${waitS} s (retry ${attempt} of ${config.retries}).`,
+        ),
+    );
   }
 
   return {
