@@ -1,4 +1,5 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
+import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { SluiceConfig } from '../config/config-schema.js';
 import type { MaskConfig } from '../config/load-project.js';
 import { batchBytes } from '../core/arrow-util.js';
@@ -25,6 +26,11 @@ export interface ExtractSetup {
   policy?: LoadedPolicy | undefined;
   secrets: SecretResolver;
   keys: KeyRing;
+  /**
+   * Where approvals for this request are looked up and requested. Without it, access that needs
+   * an approval stops with `APPROVAL_REQUIRED` and no request is filed.
+   */
+  approvalGate?: ((request: ExtractRequest) => ApprovalGate) | undefined;
 }
 
 /** One source, as a client asks for it. */
@@ -113,7 +119,7 @@ export async function extractSource(
       spec: { query: request.query, table: request.table, columns: request.columns },
       masks: request.masks,
     },
-    { identity, purpose: request.purpose, policy: setup.policy },
+    { identity, purpose: request.purpose, policy: setup.policy, approvals: setup.approvalGate?.(request) },
     setup.registry,
     options.events,
   );

@@ -12,16 +12,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { RecordBatch, type Schema } from 'apache-arrow';
+import { openApprovalGate } from '../../approvals/open-approval-gate.js';
 import type { MaskConfig } from '../../config/load-project.js';
 import { removeQuietly } from '../../core/atomic-file.js';
 import { SluiceError, toSluiceError } from '../../core/errors.js';
 import { EventBus, type IdentityFacts } from '../../core/events.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { AuditTrail } from '../../engine/audit-trail.js';
+import { canonicalHash } from '../../evidence/canonical-json.js';
 import { withoutSecrets } from '../../evidence/manifest/manifest-builder.js';
 import { identityFacts } from '../../identity/identity.js';
 import { resolveIdentity } from '../../identity/resolve-identity.js';
-import { type Extraction, type ExtractRequest, extractSource } from '../extract-source.js';
+import { type Extraction, type ExtractRequest, type ExtractSetup, extractSource } from '../extract-source.js';
 import { AdmissionQueue } from './admission-queue.js';
 import { HTTP_STATUS } from './http-status.js';
 import { encodeSchema, IpcChunkWriter } from './ipc-chunk-writer.js';
@@ -105,6 +107,27 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     },
   );
   const trail = await AuditTrail.open(setup.auditPath);
+  const extractSetup: ExtractSetup = {
+    ...setup,
+    // Sensitive access through the server files approval requests in the server's store, like a run.
+    approvalGate: (request) =>
+      openApprovalGate({
+        config: setup.config,
+        configDir: setup.configDir,
+        // There is no pipeline file here: the approval binds to the request exactly as sent.
+        pipelineSha256: canonicalHash({
+          source: request.source,
+          connection: request.connection,
+          query: request.query ?? null,
+          table: request.table ?? null,
+          columns: request.columns ?? null,
+          purpose: request.purpose,
+          masks: request.masks,
+        }),
+        record: (event) => trail.record(event),
+        warn: (message) => logger.warn(message),
+      }),
+  };
   const tempDir = await mkdtemp(join(tmpdir(), 'sluice-proxy-'));
   const inFlight = new Map<string, AbortController>();
   let draining = false;
@@ -308,7 +331,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       const body = parseBody(await readBody(req));
       sourceName = body.source;
       release = await acquire(identity, abort.signal);
-      extraction = await extractSource(setup, identity, body, {
+      extraction = await extractSource(extractSetup, identity, body, {
         events,
         runId: id,
         tempDir,
