@@ -639,6 +639,19 @@ describe('the proxy server', () => {
       expect(viaProxy.outputs.map((o) => o.columns)).toEqual(direct.outputs.map((o) => o.columns));
       expect(viaProxy.policy?.sha256).toBe(direct.policy?.sha256);
       expect(direct.policy?.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+      // The client's audit log links each source to the server's decision.
+      const clientAudit = (await readFile(remote.audit_log, 'utf8'))
+        .trim()
+        .split('\n')
+        .map(
+          (l) => JSON.parse(l) as { kind: string; source?: string; verdict?: string; request_id?: string },
+        );
+      const remoteDecisions = clientAudit.filter((r) => r.kind === 'decision.remote');
+      expect(remoteDecisions.map((r) => r.source).sort()).toEqual(viaProxy.sources.map((s) => s.name).sort());
+      expect(remoteDecisions.every((r) => r.verdict === 'allow' && (r.request_id ?? '').length > 0)).toBe(
+        true,
+      );
     },
   );
 });

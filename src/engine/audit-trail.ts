@@ -81,6 +81,22 @@ export class AuditTrail {
           ...(event.write === undefined ? {} : { write: event.write }),
         });
         break;
+      case 'remote_decision':
+        // The proxy server decided (and audited) this source; the client's log links to it.
+        this.#append({
+          kind: 'decision.remote',
+          run_id: event.run_id,
+          source: event.source,
+          proxy: event.proxy,
+          request_id: event.request_id,
+          verdict: event.verdict,
+          policy_version: event.policy_version,
+          ...(event.policy_path === undefined ? {} : { policy_path: event.policy_path }),
+          ...(event.matched_rule === undefined ? {} : { matched_rule: event.matched_rule }),
+          ...(event.row_limit === undefined ? {} : { row_limit: event.row_limit }),
+          mandatory_masks: event.mandatory_masks,
+        });
+        break;
       case 'sink_statement':
         this.#append({
           kind: 'sink.statement',
