@@ -121,27 +121,32 @@ export const ruleApprovalSchema = z
   })
   .describe('Conditions under which access granted by this rule needs an approval.');
 
+/** Who and what purposes a rule grants: shared by read rules and write rules. */
+const grantShape = {
+  description: z.string().optional().describe('Why the rule exists.'),
+  subjects: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Identity subjects the rule grants (`*`: any subject). A rule needs `subjects` or `groups`.'),
+  groups: z.array(z.string().min(1)).default([]).describe('Identity groups the rule grants.'),
+  methods: z
+    .array(z.enum(['oidc', 'token', 'local']))
+    .optional()
+    .describe('Authentication methods the rule accepts (default: all).'),
+  allow_unverified: z
+    .boolean()
+    .default(false)
+    .describe('Also grant unverified identities (the `local` demo identity). Off unless set explicitly.'),
+  purposes: z
+    .array(nameOrAny('Purposes'))
+    .min(1)
+    .describe('Purposes the rule grants (`*`: any declared purpose).'),
+};
+
 export const ruleSchema = z
   .strictObject({
     id: name('Rule ids').describe('Stable id; every decision names the rule it applied.'),
-    description: z.string().optional().describe('Why the rule exists.'),
-    subjects: z
-      .array(z.string().min(1))
-      .default([])
-      .describe('Identity subjects the rule grants (`*`: any subject). A rule needs `subjects` or `groups`.'),
-    groups: z.array(z.string().min(1)).default([]).describe('Identity groups the rule grants.'),
-    methods: z
-      .array(z.enum(['oidc', 'token', 'local']))
-      .optional()
-      .describe('Authentication methods the rule accepts (default: all).'),
-    allow_unverified: z
-      .boolean()
-      .default(false)
-      .describe('Also grant unverified identities (the `local` demo identity). Off unless set explicitly.'),
-    purposes: z
-      .array(nameOrAny('Purposes'))
-      .min(1)
-      .describe('Purposes the rule grants (`*`: any declared purpose).'),
+    ...grantShape,
     connections: z.array(nameOrAny('Connection names')).min(1).describe('Connections the rule grants.'),
     tables: z
       .array(z.string().min(1))
@@ -265,24 +270,7 @@ export const protectedTargetSchema = z
 export const writeRuleSchema = z
   .strictObject({
     id: name('Rule ids').describe('Stable id; every write decision names the rule it applied.'),
-    description: z.string().optional().describe('Why the rule exists.'),
-    subjects: z
-      .array(z.string().min(1))
-      .default([])
-      .describe('Identity subjects the rule grants (`*`: any subject). A rule needs `subjects` or `groups`.'),
-    groups: z.array(z.string().min(1)).default([]).describe('Identity groups the rule grants.'),
-    methods: z
-      .array(z.enum(['oidc', 'token', 'local']))
-      .optional()
-      .describe('Authentication methods the rule accepts (default: all).'),
-    allow_unverified: z
-      .boolean()
-      .default(false)
-      .describe('Also grant unverified identities (the `local` demo identity). Off unless set explicitly.'),
-    purposes: z
-      .array(nameOrAny('Purposes'))
-      .min(1)
-      .describe('Purposes the rule grants (`*`: any declared purpose).'),
+    ...grantShape,
     connections: z
       .array(nameOrAny('Connection names'))
       .min(1)

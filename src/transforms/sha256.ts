@@ -2,7 +2,8 @@
 // of short values per second: node:crypto's per-call overhead (object, native boundary, Buffer)
 // dominates at that size, while one compression here is a few hundred nanoseconds.
 
-const K = new Int32Array([
+/** The SHA-256 round constants (FIPS 180-4 §4.2.2), as Int32 words. */
+export const SHA256_K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
   0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
   0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
@@ -41,7 +42,7 @@ export function sha256Compress(state: Int32Array, w: Int32Array): void {
   for (let i = 0; i < 64; i++) {
     const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
     const ch = (e & f) ^ (~e & g);
-    const t1 = (h + s1 + ch + K[i]! + w[i]!) | 0;
+    const t1 = (h + s1 + ch + SHA256_K[i]! + w[i]!) | 0;
     const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
     const maj = (a & b) ^ (a & c) ^ (b & c);
     h = g;
