@@ -1,20 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, truncate } from 'node:fs/promises';
 import { SluiceError } from '../core/errors.js';
-import type { IdentityFacts } from '../core/events.js';
 import { withFileLock } from '../core/file-lock.js';
-import { parseDurationS } from '../identity/duration.js';
-import type { ApprovalRequirement } from '../policy/decision.js';
 import type { ApprovalRecord, ApprovalState, Approver, PendingRequest } from './approval-state.js';
-import { checkApprover } from './check-approver.js';
 import { foldApprovals } from './fold-approvals.js';
-import { type RequestedAccess, requestKey } from './requested-access.js';
-
-export interface NewApprovalRequest {
-  access: RequestedAccess;
-  requirement: ApprovalRequirement;
-  requester: IdentityFacts;
-}
+import { decisionRecord, type NewApprovalRequest, requestRecord } from './store-records.js';
 
 /** Where approval requests and decisions are kept. */
 export interface ApprovalStore {
@@ -62,27 +51,11 @@ export class FileApprovalStore implements ApprovalStore {
   }
 
   async request(r: NewApprovalRequest): Promise<PendingRequest & { created: boolean }> {
-    const key = requestKey(r.access);
     return this.#locked(async () => {
-      const now = this.#now();
-      const states = foldApprovals(await this.#read(), now);
-      const pending = [...states.values()].find((s) => s.key === key && s.status === 'pending');
-      if (pending) return { ...(pending as PendingRequest), created: false };
-      const requestTtlS = parseDurationS(r.requirement.request_ttl, 'The policy `request_ttl`');
-      const record: ApprovalRecord = {
-        type: 'request',
-        id: newApprovalId(),
-        key,
-        at: now.toISOString(),
-        request_expires_at: new Date(now.getTime() + requestTtlS * 1000).toISOString(),
-        ttl_s: parseDurationS(r.requirement.ttl, 'The policy `ttl`'),
-        access: r.access,
-        requirement: r.requirement,
-        requester: r.requester,
-      };
-      await this.#append(record);
-      const state = foldApprovals([record], now).get(record.id) as PendingRequest;
-      return { ...state, created: true };
+      const next = requestRecord(await this.#read(), r, this.#now());
+      if ('pending' in next) return { ...next.pending, created: false };
+      await this.#append(next.record);
+      return { ...next.state, created: true };
     });
   }
 
@@ -102,27 +75,14 @@ export class FileApprovalStore implements ApprovalStore {
     reason?: string,
   ): Promise<ApprovalState> {
     return this.#locked(async () => {
-      const now = this.#now();
-      const records = await this.#read();
-      const state = foldApprovals(records, now).get(id);
-      if (state === undefined) {
-        throw new SluiceError(
-          'USAGE',
-          `No approval request \`${id}\` in \`${this.path}\`. List requests with \`pipeline approvals list --pending\`.`,
-          { context: { approval_id: id } },
-        );
-      }
-      checkApprover(state, approver, decision);
-      const record: ApprovalRecord = {
-        type: 'decision',
-        id,
-        at: now.toISOString(),
-        approver,
-        decision,
-        ...(reason === undefined ? {} : { reason }),
-      };
+      const { record, state } = decisionRecord(
+        await this.#read(),
+        { id, approver, decision, reason },
+        this.#now(),
+        { name: `\`${this.path}\`` },
+      );
       await this.#append(record);
-      return foldApprovals([...records, record], now).get(id) as ApprovalState;
+      return state;
     });
   }
 
@@ -186,9 +146,4 @@ export class FileApprovalStore implements ApprovalStore {
       fn,
     );
   }
-}
-
-/** A short id an approver can type: `apr_` and 12 hex digits. */
-export function newApprovalId(): string {
-  return `apr_${randomBytes(6).toString('hex')}`;
 }

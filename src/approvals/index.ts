@@ -19,8 +19,6 @@ export {
   type ApprovalStore,
   FileApprovalStore,
   type FileApprovalStoreOptions,
-  type NewApprovalRequest,
-  newApprovalId,
 } from './approval-store.js';
 export { type ApprovalEventKind, isSlackWebhook, notifyWebhook, webhookBody } from './approval-webhook.js';
 export { checkApprover } from './check-approver.js';
@@ -41,3 +39,4 @@ export {
   type RequestedWrite,
   requestKey,
 } from './requested-access.js';
+export { decisionRecord, type NewApprovalRequest, newApprovalId, requestRecord } from './store-records.js';

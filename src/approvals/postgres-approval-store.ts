@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SluiceError } from '../core/errors.js';
-import { parseDurationS } from '../identity/duration.js';
 import type { ApprovalRecord, ApprovalState, Approver, PendingRequest } from './approval-state.js';
-import { type ApprovalStore, type NewApprovalRequest, newApprovalId } from './approval-store.js';
-import { checkApprover } from './check-approver.js';
+import type { ApprovalStore } from './approval-store.js';
 import { foldApprovals } from './fold-approvals.js';
 import { requestKey } from './requested-access.js';
+import { decisionRecord, type NewApprovalRequest, requestRecord } from './store-records.js';
 
 /** One database session, as the store needs it (the postgres connector's session satisfies it). */
 export interface ApprovalDbSession {
@@ -89,27 +88,11 @@ export class PostgresApprovalStore implements ApprovalStore {
 
   async request(r: NewApprovalRequest): Promise<PendingRequest & { created: boolean }> {
     const key = requestKey(r.access);
-    const requestTtlS = parseDurationS(r.requirement.request_ttl, 'The policy `request_ttl`');
-    const ttlS = parseDurationS(r.requirement.ttl, 'The policy `ttl`');
     return this.#transaction(async (session) => {
-      const now = this.#now();
-      const states = foldApprovals(await this.#records(session, 'key', key), now);
-      const pending = [...states.values()].find((s) => s.key === key && s.status === 'pending');
-      if (pending) return { ...(pending as PendingRequest), created: false };
-      const record: ApprovalRecord = {
-        type: 'request',
-        id: newApprovalId(),
-        key,
-        at: now.toISOString(),
-        request_expires_at: new Date(now.getTime() + requestTtlS * 1000).toISOString(),
-        ttl_s: ttlS,
-        access: r.access,
-        requirement: r.requirement,
-        requester: r.requester,
-      };
-      await this.#append(session, record);
-      const state = foldApprovals([record], now).get(record.id) as PendingRequest;
-      return { ...state, created: true };
+      const next = requestRecord(await this.#records(session, 'key', key), r, this.#now());
+      if ('pending' in next) return { ...next.pending, created: false };
+      await this.#append(session, next.record);
+      return { ...next.state, created: true };
     });
   }
 
@@ -133,27 +116,14 @@ export class PostgresApprovalStore implements ApprovalStore {
     reason?: string,
   ): Promise<ApprovalState> {
     return this.#transaction(async (session) => {
-      const now = this.#now();
-      const records = await this.#records(session, 'id', id);
-      const state = foldApprovals(records, now).get(id);
-      if (state === undefined) {
-        throw new SluiceError(
-          'USAGE',
-          `No approval request \`${id}\` in table \`${this.table}\` of ${this.#describe}. List requests with \`pipeline approvals list --pending\`.`,
-          { context: { approval_id: id, table: this.table } },
-        );
-      }
-      checkApprover(state, approver, decision);
-      const record: ApprovalRecord = {
-        type: 'decision',
-        id,
-        at: now.toISOString(),
-        approver,
-        decision,
-        ...(reason === undefined ? {} : { reason }),
-      };
+      const { record, state } = decisionRecord(
+        await this.#records(session, 'id', id),
+        { id, approver, decision, reason },
+        this.#now(),
+        { name: `table \`${this.table}\` of ${this.#describe}`, context: { table: this.table } },
+      );
       await this.#append(session, record);
-      return foldApprovals([...records, record], now).get(id) as ApprovalState;
+      return state;
     });
   }
 

@@ -315,20 +315,14 @@ export async function planPipeline(
         : {}),
     };
   });
-  const firstFile = outputs.find((o) => o.path !== undefined)?.path;
-  if (!pipeline.manifest.path && firstFile === undefined)
+  if (!pipeline.manifest.path && !outputs.some((o) => o.path !== undefined))
     issues.push(
       at(
         ['outputs'],
         'No output writes a file, so there is no default place for the manifest. Set `manifest.path`.',
       ),
     );
-  const manifestPath = shardPath(
-    pipeline.manifest.path
-      ? resolve(project.pipelineDir, pipeline.manifest.path)
-      : join(dirname(firstFile ?? project.pipelineDir), 'manifest.json'),
-    shard,
-  );
+  const manifestPath = manifestPathFor(project, shard);
   for (const [i, o] of outputs.entries()) {
     if (o.path !== undefined && o.path === manifestPath)
       issues.push(
@@ -384,6 +378,27 @@ export interface Shard {
 }
 
 /** `out/data.parquet` → `out/data-00001-of-00004.parquet` for shard 1 of 4; unchanged without a shard. */
+/**
+ * Where the run's manifest goes: `manifest.path`, else `manifest.json` beside the first output that
+ * writes a file (else the pipeline's folder), with the shard's suffix.
+ */
+export function manifestPathFor(
+  project: Pick<Project, 'pipeline' | 'pipelineDir'>,
+  shard: Shard | undefined,
+): string {
+  const { pipeline, pipelineDir } = project;
+  const firstFile = pipeline.outputs.find((o) => typeof o.path === 'string')?.path;
+  return shardPath(
+    pipeline.manifest.path
+      ? resolve(pipelineDir, pipeline.manifest.path)
+      : join(
+          dirname(firstFile === undefined ? pipelineDir : resolve(pipelineDir, firstFile)),
+          'manifest.json',
+        ),
+    shard,
+  );
+}
+
 export function shardPath(path: string, shard: Shard | undefined): string {
   if (!shard) return path;
   const ext = extname(path);

@@ -34,7 +34,7 @@ import type { AccessRequest } from '../proxy/authorize-source.js';
 import { createKeyRing } from '../transforms/key-ring.js';
 import { SLUICE_VERSION } from '../version.js';
 import { AuditTrail } from './audit-trail.js';
-import { checkIncrementalManifest, incrementalRunFor } from './incremental-run-for.js';
+import { incrementalRunFor } from './incremental-run-for.js';
 import {
   type Plan,
   type PlannedOutput,
@@ -266,7 +266,6 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       options.shard,
       incremental,
     );
-    checkIncrementalManifest(incremental, plan.manifestPath);
     releaseLock = await acquireRunLock(plan.manifestPath, [
       ...plan.outputs.flatMap((o) => (o.path === undefined ? [] : [dirname(o.path)])),
       dirname(plan.manifestPath),

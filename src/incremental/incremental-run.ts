@@ -1,7 +1,5 @@
-import type { AnyConnectionDefinition } from '../core/component-definition.js';
 import type { Logger } from '../core/logger.js';
-import type { IncrementalConfig } from './incremental-schema.js';
-import { IncrementalSource } from './incremental-source.js';
+import { IncrementalSource, type IncrementalSourceOptions } from './incremental-source.js';
 import {
   type IncrementalState,
   readIncrementalState,
@@ -49,14 +47,7 @@ export class IncrementalRun {
   }
 
   /** Plans one incremental source against the committed state. */
-  source(args: {
-    name: string;
-    connection: string;
-    connectionType: string;
-    definition: AnyConnectionDefinition;
-    config: IncrementalConfig;
-    query: string;
-  }): IncrementalSource {
+  source(args: Omit<IncrementalSourceOptions, 'previous' | 'fullRefresh'>): IncrementalSource {
     const source = new IncrementalSource({
       ...args,
       previous: this.#previous?.sources[args.name],

@@ -143,15 +143,7 @@ export class ManifestBuilder {
         break;
       }
       case 'mask_applied':
-        this.#source(event.source).masks.push({
-          column: event.column,
-          mask: event.mask,
-          ...(event.key_id === undefined ? {} : { key_id: event.key_id }),
-          params: withoutSecrets(event.params),
-          origin: event.origin,
-          rows: event.rows,
-          nulls: event.nulls,
-        });
+        this.#source(event.source).masks.push(appliedMask(event));
         break;
       case 'select_executed':
         this.#select = event;
@@ -403,6 +395,19 @@ function upstreamOf(
     relation: relationName(s.relation),
     column: s.column,
   }));
+}
+
+/** A mask as it was applied to a source, as the manifest and the proxy's `sluice-masks` trailer record it. */
+export function appliedMask(event: EventOf<'mask_applied'>): ManifestMask {
+  return {
+    column: event.column,
+    mask: event.mask,
+    ...(event.key_id === undefined ? {} : { key_id: event.key_id }),
+    params: withoutSecrets(event.params),
+    origin: event.origin,
+    rows: event.rows,
+    nulls: event.nulls,
+  };
 }
 
 /** Mask parameters without key material or other secrets (for evidence and the proxy's trailer). */

@@ -20,7 +20,8 @@ import { EventBus, type IdentityFacts } from '../../core/events.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { AuditTrail } from '../../engine/audit-trail.js';
 import { canonicalHash } from '../../evidence/canonical-json.js';
-import { withoutSecrets } from '../../evidence/manifest/manifest-builder.js';
+import { appliedMask } from '../../evidence/manifest/manifest-builder.js';
+import type { ManifestMask } from '../../evidence/manifest/manifest-schema.js';
 import { identityFacts } from '../../identity/identity.js';
 import { resolveIdentity } from '../../identity/resolve-identity.js';
 import { type Extraction, type ExtractRequest, type ExtractSetup, extractSource } from '../extract-source.js';
@@ -29,7 +30,6 @@ import { HTTP_STATUS } from './http-status.js';
 import { encodeSchema, IpcChunkWriter } from './ipc-chunk-writer.js';
 import type { ProxyServerConfig } from './load-server-config.js';
 import { ProxyMetrics } from './metrics.js';
-import type { RemoteMask } from './remote-mask.js';
 import { extractBodySchema, MAX_BODY_BYTES } from './request-schema.js';
 
 export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
@@ -296,21 +296,14 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     });
     inFlight.set(id, abort);
     const events = new EventBus(id);
-    const masksApplied: RemoteMask[] = [];
+    // Sent in the `sluice-masks` trailer (base64url JSON) so the client's manifest records them.
+    const masksApplied: ManifestMask[] = [];
     events.on((event) => {
       if (event.type === 'decision') {
         metrics.decisions.add({ verdict: event.verdict });
         trail.listener(event);
       } else if (event.type === 'mask_applied') {
-        masksApplied.push({
-          column: event.column,
-          mask: event.mask,
-          ...(event.key_id === undefined ? {} : { key_id: event.key_id }),
-          params: withoutSecrets(event.params),
-          origin: event.origin,
-          rows: event.rows,
-          nulls: event.nulls,
-        });
+        masksApplied.push(appliedMask(event));
       }
     });
     const started = Date.now();
