@@ -30,8 +30,9 @@ export interface PostgresApprovalStoreOptions {
 const TABLE_NAME = /^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 // Serialization failure and deadlock: the transaction did nothing and can run again.
 const RETRYABLE = new Set(['40001', '40P01']);
-// Two sessions creating the missing table at once: one loses on the catalog's unique index.
-const CREATE_RACE = new Set(['23505', '42P07']);
+// Two sessions creating the missing table at once: the loser sees the table (42P07), its row type
+// or sequence (42710), or the catalog's unique index (23505) taken by the other.
+const CREATE_RACE = new Set(['23505', '42P07', '42710']);
 
 /** The table the store creates when missing (`{table}` is the configured name). */
 export function approvalTableDdl(table: string): string[] {
