@@ -192,11 +192,15 @@ export class WatermarkTracker {
       this.#observeSingle(first, batch.numRows);
       return;
     }
+    // Find the batch's largest row by index first, so only that row becomes a watermark tuple.
+    let at = -1;
     for (let i = 0; i < batch.numRows; i++) {
-      if (!chunks.every((d) => d.getValid(i))) continue;
-      const row = chunks.map((d) => numericCell(d, i));
-      if (this.#max === undefined || comparePairs(row, this.#max as bigint[]) > 0) this.#max = row;
+      if (!allValid(chunks, i)) continue;
+      if (at < 0 || compareRows(chunks, i, at) > 0) at = i;
     }
+    if (at < 0) return;
+    const row = chunks.map((d) => numericCell(d, at));
+    if (this.#max === undefined || comparePairs(row, this.#max as bigint[]) > 0) this.#max = row;
   }
 
   // The common case on the hot path: one numeric column, compared over its value buffer.
@@ -231,6 +235,21 @@ export class WatermarkTracker {
       typeof v === 'string' ? v : numberToText(v, this.#types[c] as WatermarkType),
     );
   }
+}
+
+function allValid(chunks: Data[], i: number): boolean {
+  for (const d of chunks) if (!d.getValid(i)) return false;
+  return true;
+}
+
+/** Rows `i` and `j` of the same batch compared lexicographically over the watermark columns. */
+function compareRows(chunks: Data[], i: number, j: number): number {
+  for (const d of chunks) {
+    const x = numericCell(d, i);
+    const y = numericCell(d, j);
+    if (x !== y) return x > y ? 1 : -1;
+  }
+  return 0;
 }
 
 function comparePairs(a: bigint[], b: bigint[]): number {
