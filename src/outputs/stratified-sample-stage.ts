@@ -38,28 +38,33 @@ export class StratifiedRowsSampleStage implements BatchStage {
   push(batch: RecordBatch): RecordBatch[] {
     this.#seen += batch.numRows;
     const { hi, lo } = rowFingerprints(batch, [this.#column], 0x57a7);
-    // Group row indexes by stratum (first-seen order within the batch keeps rows in arrival order).
-    const groups = new Map<string, number[]>();
+    // Group row indexes by stratum fingerprint (numbers, no per-row string); rows stay in arrival order.
+    const groups = new Map<number, Map<number, number[]>>();
     for (let i = 0; i < batch.numRows; i++) {
-      const key = hi[i]!.toString(16).padStart(8, '0') + lo[i]!.toString(16).padStart(8, '0');
-      let g = groups.get(key);
+      let byLo = groups.get(hi[i]!);
+      if (!byLo) {
+        byLo = new Map();
+        groups.set(hi[i]!, byLo);
+      }
+      let g = byLo.get(lo[i]!);
       if (!g) {
         g = [];
-        groups.set(key, g);
+        byLo.set(lo[i]!, g);
       }
       g.push(i);
     }
-    for (const [key, rows] of groups) {
-      let s = this.#strata.get(key);
-      if (!s) {
-        s = { key, seen: 0, held: new RowsSampleStage(this.#rows, this.#seed, this.#by) };
-        this.#strata.set(key, s);
-      }
-      s.seen += rows.length;
-      const part = rows.length === batch.numRows ? batch : takeRows(batch, Int32Array.from(rows));
-      s.held.push(part);
-    }
+    for (const [h, byLo] of groups) for (const [l, rows] of byLo) this.#add(strataKey(h, l), rows, batch);
     return [];
+  }
+
+  #add(key: string, rows: number[], batch: RecordBatch): void {
+    let s = this.#strata.get(key);
+    if (!s) {
+      s = { key, seen: 0, held: new RowsSampleStage(this.#rows, this.#seed, this.#by) };
+      this.#strata.set(key, s);
+    }
+    s.seen += rows.length;
+    s.held.push(rows.length === batch.numRows ? batch : takeRows(batch, Int32Array.from(rows)));
   }
 
   flush(): RecordBatch[] {
@@ -88,6 +93,10 @@ export class StratifiedRowsSampleStage implements BatchStage {
   drops(): DropCount[] {
     return [{ stage: 'sample', reason: 'not_sampled', rows: this.#seen - this.#kept }];
   }
+}
+
+function strataKey(hi: number, lo: number): string {
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }
 
 /**
