@@ -50,6 +50,16 @@ describe('incremental query', () => {
     );
   });
 
+  it('refuses a literal that does not parse without quoting it (it holds a row value)', async () => {
+    const q = incrementalQuery('SELECT n FROM t', 'n', undefined, true);
+    const err = (await bindWatermark(q.sql, [{ literal: "'secret-value", value: 'secret-value' }], 1).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error | undefined;
+    expect(err?.message).toContain('not a single constant');
+    expect(err?.message).not.toContain('secret-value');
+  });
+
   it('refuses a source query that holds placeholders of its own', async () => {
     const q = incrementalQuery('SELECT n FROM t WHERE n > $1', 'n', undefined, true);
     await expect(

@@ -79,8 +79,14 @@ export async function bindWatermark(
   return bound;
 }
 
+const NOT_A_CONSTANT =
+  'A watermark literal rendered by the connection is not a single constant holding the watermark value.';
+
 async function checkLiteral(literal: string, value: string): Promise<void> {
-  const tree = await parsePg(`SELECT ${literal}`, 'A watermark literal');
+  // The parser's message would quote the literal, a row value: report only that it is unusable.
+  const tree = await parsePg(`SELECT ${literal}`, 'A watermark literal').catch(() => {
+    throw new SluiceError('INTERNAL', NOT_A_CONSTANT);
+  });
   const select =
     tree.stmts?.length === 1 ? (tree.stmts[0]?.stmt?.SelectStmt as PgNode | undefined) : undefined;
   const targets = (select?.targetList ?? []) as PgNode[];
@@ -92,10 +98,7 @@ async function checkLiteral(literal: string, value: string): Promise<void> {
     | undefined;
   const text = (constant?.sval as { sval?: string } | undefined)?.sval ?? '';
   if (select?.fromClause !== undefined || constant === undefined || text !== value) {
-    throw new SluiceError(
-      'INTERNAL',
-      'A watermark literal rendered by the connection is not a single constant holding the watermark value.',
-    );
+    throw new SluiceError('INTERNAL', NOT_A_CONSTANT);
   }
 }
 
