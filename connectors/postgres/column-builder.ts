@@ -21,6 +21,11 @@ export interface ColumnBuilder {
   appendNull(): void;
   appendText(value: string): void;
   appendBinary(buf: Buffer, offset: number, length: number): void;
+  /**
+   * Appends `count` binary fields of `buf`: field `k` starts at `starts[from + k]` and has
+   * `lengths[from + k]` bytes, or is NULL when that is negative.
+   */
+  appendFields(buf: Buffer, starts: Int32Array, lengths: Int32Array, from: number, count: number): void;
   /** The column so far as Arrow data; the builder starts over empty. */
   finish(): Data;
 }
@@ -91,16 +96,17 @@ abstract class BaseBuilder implements ColumnBuilder {
   length = 0;
   protected capacity: number;
   protected nulls = 0;
-  protected validity: Uint8Array;
+  /** Validity bits; allocated at the first NULL (a batch without NULLs has no bitmap). */
+  protected validity: Uint8Array = NO_BITS;
 
   constructor(type: DataType, capacity: number) {
     this.type = type;
     this.capacity = Math.max(capacity, 8);
-    this.validity = new Uint8Array(Math.ceil(this.capacity / 8));
   }
 
   appendNull(): void {
-    this.reserve();
+    this.reserve(1);
+    if (this.nulls === 0) this.startValidity();
     this.nulls++;
     this.length++;
     this.afterNull();
@@ -110,23 +116,48 @@ abstract class BaseBuilder implements ColumnBuilder {
   abstract appendBinary(buf: Buffer, offset: number, length: number): void;
   abstract finish(): Data;
 
+  appendFields(buf: Buffer, starts: Int32Array, lengths: Int32Array, from: number, count: number): void {
+    for (let k = from; k < from + count; k++) {
+      const length = lengths[k] as number;
+      if (length < 0) this.appendNull();
+      else this.appendBinary(buf, starts[k] as number, length);
+    }
+  }
+
   /** Marks the next slot valid and returns its index. */
   protected next(): number {
-    this.reserve();
+    this.reserve(1);
     const i = this.length++;
-    this.validity[i >> 3]! |= 1 << (i & 7);
+    if (this.nulls > 0) this.validity[i >> 3]! |= 1 << (i & 7);
     return i;
+  }
+
+  /** Marks slot `i` (already counted in `length`) valid; for bulk appends after `reserve`. */
+  protected valid(i: number): void {
+    if (this.nulls > 0) this.validity[i >> 3]! |= 1 << (i & 7);
   }
 
   protected afterNull(): void {}
 
-  private reserve(): void {
-    if (this.length < this.capacity) return;
-    this.capacity *= 2;
-    const bits = new Uint8Array(Math.ceil(this.capacity / 8));
-    bits.set(this.validity);
-    this.validity = bits;
+  /** Makes room for `n` more slots. */
+  protected reserve(n: number): void {
+    if (this.length + n <= this.capacity) return;
+    while (this.length + n > this.capacity) this.capacity *= 2;
+    if (this.validity !== NO_BITS) {
+      const bits = new Uint8Array(Math.ceil(this.capacity / 8));
+      bits.set(this.validity);
+      this.validity = bits;
+    }
     this.grow(this.capacity);
+  }
+
+  /** The first NULL: every slot so far is valid. */
+  private startValidity(): void {
+    const bits = new Uint8Array(Math.ceil(this.capacity / 8));
+    const length = this.length;
+    bits.fill(0xff, 0, length >> 3);
+    if (length & 7) bits[length >> 3] = (1 << (length & 7)) - 1;
+    this.validity = bits;
   }
 
   /** Grows the value buffers to hold `capacity` slots. */
@@ -140,10 +171,12 @@ abstract class BaseBuilder implements ColumnBuilder {
     };
     this.length = 0;
     this.nulls = 0;
-    this.validity = new Uint8Array(Math.ceil(this.capacity / 8));
+    this.validity = NO_BITS;
     return out;
   }
 }
+
+const NO_BITS = new Uint8Array(0);
 
 function grown<T extends Int16Array | Int32Array | Uint32Array | Float32Array | Float64Array>(
   old: T,
@@ -162,10 +195,12 @@ class Int16Builder extends BaseBuilder {
     this.values = new Int16Array(this.capacity);
   }
   appendText(value: string): void {
-    this.values[this.next()] = Number(value);
+    const i = this.next();
+    this.values[i] = Number(value);
   }
   appendBinary(buf: Buffer, offset: number): void {
-    this.values[this.next()] = buf.readInt16BE(offset);
+    const i = this.next();
+    this.values[i] = buf.readInt16BE(offset);
   }
   protected grow(capacity: number): void {
     this.values = grown(this.values, capacity, (n) => new Int16Array(n));
@@ -186,7 +221,8 @@ class Int32Builder extends BaseBuilder {
     this.values = new Int32Array(this.capacity);
   }
   protected put(value: number): void {
-    this.values[this.next()] = value;
+    const i = this.next();
+    this.values[i] = value;
   }
   appendText(value: string): void {
     this.put(Number(value));
@@ -238,6 +274,42 @@ class Int64Builder extends BaseBuilder {
     const i = this.next();
     new BigInt64Array(this.words.buffer, this.words.byteOffset + i * 8, 1)[0] = this.parse(value);
   }
+  override appendFields(
+    buf: Buffer,
+    starts: Int32Array,
+    lengths: Int32Array,
+    from: number,
+    count: number,
+  ): void {
+    this.reserve(count);
+    const { offsetLo, offsetHi, checkInfinity } = this;
+    for (let k = from; k < from + count; k++) {
+      if ((lengths[k] as number) < 0) {
+        this.appendNull();
+        continue;
+      }
+      const offset = starts[k] as number;
+      const hi =
+        ((buf[offset] as number) << 24) |
+        ((buf[offset + 1] as number) << 16) |
+        ((buf[offset + 2] as number) << 8) |
+        (buf[offset + 3] as number);
+      const lo =
+        (buf[offset + 4] as number) * 0x1000000 +
+        (((buf[offset + 5] as number) << 16) |
+          ((buf[offset + 6] as number) << 8) |
+          (buf[offset + 7] as number));
+      if (checkInfinity && ((hi === 0x7fffffff && lo === 0xffffffff) || (hi === -0x80000000 && lo === 0)))
+        throw new UnrepresentableValueError('an infinite timestamp');
+      const i = this.length++;
+      this.valid(i);
+      const sum = lo + offsetLo;
+      const carry = sum >= TWO_32 ? 1 : 0;
+      const words = this.words;
+      words[2 * i] = sum - carry * TWO_32;
+      words[2 * i + 1] = hi + offsetHi + carry;
+    }
+  }
   appendBinary(buf: Buffer, offset: number): void {
     const hi =
       ((buf[offset] as number) << 24) |
@@ -279,10 +351,12 @@ class Float32Builder extends BaseBuilder {
     this.values = new Float32Array(this.capacity);
   }
   appendText(value: string): void {
-    this.values[this.next()] = Number(value);
+    const i = this.next();
+    this.values[i] = Number(value);
   }
   appendBinary(buf: Buffer, offset: number): void {
-    this.values[this.next()] = buf.readFloatBE(offset);
+    const i = this.next();
+    this.values[i] = buf.readFloatBE(offset);
   }
   protected grow(capacity: number): void {
     this.values = grown(this.values, capacity, (n) => new Float32Array(n));
@@ -302,10 +376,30 @@ class Float64Builder extends BaseBuilder {
     this.values = new Float64Array(this.capacity);
   }
   appendText(value: string): void {
-    this.values[this.next()] = Number(value);
+    const i = this.next();
+    this.values[i] = Number(value);
   }
   appendBinary(buf: Buffer, offset: number): void {
-    this.values[this.next()] = buf.readDoubleBE(offset);
+    const i = this.next();
+    this.values[i] = buf.readDoubleBE(offset);
+  }
+  override appendFields(
+    buf: Buffer,
+    starts: Int32Array,
+    lengths: Int32Array,
+    from: number,
+    count: number,
+  ): void {
+    this.reserve(count);
+    for (let k = from; k < from + count; k++) {
+      if ((lengths[k] as number) < 0) {
+        this.appendNull();
+        continue;
+      }
+      const i = this.length++;
+      this.valid(i);
+      this.values[i] = buf.readDoubleBE(starts[k] as number);
+    }
   }
   protected grow(capacity: number): void {
     this.values = grown(this.values, capacity, (n) => new Float64Array(n));
@@ -333,6 +427,24 @@ class BoolBuilder extends BaseBuilder {
   }
   appendBinary(buf: Buffer, offset: number): void {
     this.set(buf[offset] !== 0);
+  }
+  override appendFields(
+    buf: Buffer,
+    starts: Int32Array,
+    lengths: Int32Array,
+    from: number,
+    count: number,
+  ): void {
+    this.reserve(count);
+    for (let k = from; k < from + count; k++) {
+      if ((lengths[k] as number) < 0) {
+        this.appendNull();
+        continue;
+      }
+      const i = this.length++;
+      this.valid(i);
+      if (buf[starts[k] as number] !== 0) this.bits[i >> 3]! |= 1 << (i & 7);
+    }
   }
   protected grow(capacity: number): void {
     const bits = new Uint8Array(Math.ceil(capacity / 8));
@@ -397,6 +509,24 @@ class DecimalBuilder extends BaseBuilder {
     const i = this.next();
     text.writeDecimal128FromBinary(buf, offset, this.scale, this.words, i * 4);
   }
+  override appendFields(
+    buf: Buffer,
+    starts: Int32Array,
+    lengths: Int32Array,
+    from: number,
+    count: number,
+  ): void {
+    this.reserve(count);
+    for (let k = from; k < from + count; k++) {
+      if ((lengths[k] as number) < 0) {
+        this.appendNull();
+        continue;
+      }
+      const i = this.length++;
+      this.valid(i);
+      text.writeDecimal128FromBinary(buf, starts[k] as number, this.scale, this.words, i * 4);
+    }
+  }
   protected grow(capacity: number): void {
     this.words = grown(this.words, capacity * 4, (n) => new Uint32Array(n));
   }
@@ -423,7 +553,8 @@ class EnumBuilder extends BaseBuilder {
     const at = this.index.get(value);
     if (at === undefined)
       throw new UnrepresentableValueError('an enum label added after the schema was read');
-    this.indices[this.next()] = at;
+    const i = this.next();
+    this.indices[i] = at;
   }
   appendBinary(buf: Buffer, offset: number, length: number): void {
     this.appendText(buf.toString('utf8', offset, offset + length));
@@ -511,6 +642,63 @@ class BytesBuilder extends BaseBuilder {
       this.used += n;
     }
     this.close(i);
+  }
+  override appendFields(
+    buf: Buffer,
+    starts: Int32Array,
+    lengths: Int32Array,
+    from: number,
+    count: number,
+  ): void {
+    if (this.mode === 'uuid') {
+      super.appendFields(buf, starts, lengths, from, count);
+      return;
+    }
+    // jsonb's binary form is a version byte (1) followed by the text.
+    const skip = this.mode === 'jsonb' ? 1 : 0;
+    let total = 0;
+    let nulls = 0;
+    for (let k = from; k < from + count; k++) {
+      const length = lengths[k] as number;
+      if (length < 0) nulls++;
+      else total += length - skip;
+    }
+    this.reserve(count);
+    this.room(total);
+    const out = this.bytes;
+    const offsets = this.offsets;
+    let at = this.used;
+    if (nulls === 0 && this.nulls === 0) {
+      // No NULLs so far nor here: no validity bits to keep.
+      let i = this.length;
+      for (let k = from; k < from + count; k++) {
+        const start = (starts[k] as number) + skip;
+        const end = start + (lengths[k] as number) - skip;
+        // A byte loop beats Buffer#copy's native call for short values.
+        if (end - start < 64) for (let p = start; p < end; p++) out[at++] = buf[p] as number;
+        else at += buf.copy(out, at, start, end);
+        offsets[++i] = at;
+      }
+      this.length = i;
+      this.used = at;
+      return;
+    }
+    for (let k = from; k < from + count; k++) {
+      const length = lengths[k] as number;
+      if (length < 0) {
+        this.used = at;
+        this.appendNull();
+        continue;
+      }
+      const i = this.length++;
+      this.valid(i);
+      const start = (starts[k] as number) + skip;
+      const end = start + length - skip;
+      if (end - start < 64) for (let p = start; p < end; p++) out[at++] = buf[p] as number;
+      else at += buf.copy(out, at, start, end);
+      offsets[i + 1] = at;
+    }
+    this.used = at;
   }
   protected grow(capacity: number): void {
     this.offsets = grown(this.offsets, capacity + 1, (n) => new Int32Array(n));

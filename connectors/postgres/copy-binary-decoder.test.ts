@@ -21,14 +21,15 @@ function copyBytes(rows: [number | null, string | null][]): Buffer {
   return Buffer.concat(parts);
 }
 
-function decodeInChunks(bytes: Buffer, chunkSize: number, batchRows: number) {
+function decodeInChunks(bytes: Buffer, chunkSize: number, batchRows: number, capacity = batchRows) {
   const builders = [
-    createColumnBuilder({ kind: 'int32', pgType: 'int4' }, new Int32(), batchRows),
-    createColumnBuilder({ kind: 'utf8', pgType: 'text' }, new Utf8(), batchRows),
+    createColumnBuilder({ kind: 'int32', pgType: 'int4' }, new Int32(), capacity),
+    createColumnBuilder({ kind: 'utf8', pgType: 'text' }, new Utf8(), capacity),
   ];
   const decoder = new CopyBinaryDecoder(builders);
   const batches: { ids: (number | null)[]; names: (string | null)[] }[] = [];
   const flush = () => {
+    decoder.flush();
     const [ids, names] = builders.map((b) => b.finish());
     batches.push({
       ids: Array.from({ length: ids?.length ?? 0 }, (_, i) =>
@@ -51,6 +52,7 @@ function decodeInChunks(bytes: Buffer, chunkSize: number, batchRows: number) {
   }
   decoder.end();
   if (decoder.rows > 0) flush();
+  expect(builders.map((b) => b.length)).toEqual([0, 0]);
   return batches;
 }
 
@@ -72,6 +74,35 @@ describe('COPY binary decoding', () => {
     ];
     for (const chunk of [1, 2, 3, 7, 19, bytes.length]) {
       expect(decodeInChunks(bytes, chunk, 2), `chunk ${chunk}`).toEqual(expected);
+    }
+  });
+
+  it('keeps every value and NULL across passes, growing buffers and batches (first NULL mid-byte)', () => {
+    // More rows than one decoding pass, values long and short, the first NULL at row 11.
+    const many: [number | null, string | null][] = Array.from({ length: 3000 }, (_, i) => [
+      i === 11 || i % 97 === 5 ? null : i,
+      i === 2999 || i % 89 === 7 ? null : `${'x'.repeat(i % 150)}-${i}`,
+    ]);
+    const bytes = copyBytes(many);
+    for (const [chunk, batchRows, capacity] of [
+      [bytes.length, 5000, 8],
+      [4096, 2500, 2500],
+      [333, 1024, 16],
+    ] as const) {
+      const batches = decodeInChunks(bytes, chunk, batchRows, capacity);
+      expect(
+        batches.flatMap((b) => b.ids),
+        `chunk ${chunk}`,
+      ).toEqual(many.map((r) => r[0]));
+      expect(
+        batches.flatMap((b) => b.names),
+        `chunk ${chunk}`,
+      ).toEqual(many.map((r) => r[1]));
+      expect(batches.map((b) => b.ids.length)).toEqual(
+        Array.from({ length: Math.ceil(3000 / batchRows) }, (_, i) =>
+          Math.min(batchRows, 3000 - i * batchRows),
+        ),
+      );
     }
   });
 

@@ -2,6 +2,8 @@ import type { ColumnBuilder } from './column-builder.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const EMPTY = Buffer.alloc(0);
+/** Tuples located before their fields are handed to the builders, column by column. */
+const PASS_ROWS = 1024;
 
 function int32(buf: Buffer, p: number): number {
   return (
@@ -53,11 +55,22 @@ export class CopyBinaryDecoder {
   #pending: Buffer = EMPTY;
   #headerDone = false;
   #trailerSeen = false;
-  /** Rows decoded into the builders since the last `takeRows`. */
+  /** Field offsets and lengths of the tuples located in one pass, `PASS_ROWS` slots per column. */
+  readonly #starts: Int32Array;
+  readonly #lens: Int32Array;
+  /** Tuples located in `#locatedIn` and not yet appended to the builders. */
+  #located = 0;
+  #locatedIn: Buffer = EMPTY;
+  /**
+   * Rows decoded since the caller last set this to 0 (after finishing a batch); the builders hold
+   * them all once `flush` was called.
+   */
   rows = 0;
 
   constructor(builders: ColumnBuilder[]) {
     this.#builders = builders;
+    this.#starts = new Int32Array(PASS_ROWS * builders.length);
+    this.#lens = new Int32Array(PASS_ROWS * builders.length);
   }
 
   get finished(): boolean {
@@ -119,49 +132,62 @@ export class CopyBinaryDecoder {
       pos += 19 + extension;
       this.#headerDone = true;
     }
-    const builders = this.#builders;
-    const columns = builders.length;
-    let rows = this.rows;
-    let col = 0;
-    try {
-      while (rows < maxRows) {
-        if (pos + 2 > end) break;
-        const fields = (((buf[pos] as number) << 24) >> 16) | (buf[pos + 1] as number);
-        if (fields === -1) {
-          this.#trailerSeen = true;
-          pos += 2;
-          break;
-        }
-        if (fields !== columns) throw new CopyStreamError(`tuple has ${fields} fields, expected ${columns}`);
-        // Check the whole tuple is here before touching the builders.
-        let p = pos + 2;
-        for (col = 0; col < columns && p + 4 <= end; col++) {
-          const len = int32(buf, p);
-          p += len > 0 ? 4 + len : 4;
-        }
-        if (col < columns || p > end) break;
-        p = pos + 2;
-        for (col = 0; col < columns; col++) {
-          const len = int32(buf, p);
-          p += 4;
-          const builder = builders[col] as ColumnBuilder;
-          if (len < 0) builder.appendNull();
-          else {
-            builder.appendBinary(buf, p, len);
-            p += len;
-          }
-        }
-        pos = p;
-        rows++;
+    // Tuples are located here (field offsets and lengths, column by column) and appended by
+    // `flush`, one call per column for up to PASS_ROWS tuples: PostgreSQL sends each row in a
+    // message of its own, so tuples of consecutive messages in one received chunk are gathered.
+    if (this.#located > 0 && buf !== this.#locatedIn) this.flush();
+    this.#locatedIn = buf;
+    const columns = this.#builders.length;
+    const starts = this.#starts;
+    const lens = this.#lens;
+    while (this.rows < maxRows) {
+      if (pos + 2 > end) break;
+      const fields = (((buf[pos] as number) << 24) >> 16) | (buf[pos + 1] as number);
+      if (fields === -1) {
+        this.#trailerSeen = true;
+        pos += 2;
+        break;
       }
-    } catch (err) {
-      if (err instanceof CopyStreamError) throw err;
-      throw new ColumnDecodeError(col, err);
-    } finally {
-      this.rows = rows;
+      if (fields !== columns) throw new CopyStreamError(`tuple has ${fields} fields, expected ${columns}`);
+      // Record the tuple only once all of it is here.
+      let p = pos + 2;
+      let col = 0;
+      for (let at = this.#located; col < columns && p + 4 <= end; col++, at += PASS_ROWS) {
+        const len = int32(buf, p);
+        starts[at] = p + 4;
+        lens[at] = len;
+        p += len > 0 ? 4 + len : 4;
+      }
+      if (col < columns || p > end) break;
+      pos = p;
+      this.rows++;
+      if (++this.#located === PASS_ROWS) {
+        this.flush();
+        this.#locatedIn = buf;
+      }
     }
     // Copy the tail: holding a view would pin the whole chunk in memory.
     this.#pending = pos >= end ? EMPTY : Buffer.from(buf.subarray(pos, end));
+  }
+
+  /**
+   * Appends the tuples located so far to the builders. Call before finishing the builders' batch;
+   * `write` calls it itself when a tuple is not in the buffer of the ones before it.
+   */
+  flush(): void {
+    const count = this.#located;
+    if (count === 0) return;
+    const buf = this.#locatedIn;
+    this.#located = 0;
+    this.#locatedIn = EMPTY;
+    const builders = this.#builders;
+    let col = 0;
+    try {
+      for (col = 0; col < builders.length; col++)
+        (builders[col] as ColumnBuilder).appendFields(buf, this.#starts, this.#lens, col * PASS_ROWS, count);
+    } catch (err) {
+      throw new ColumnDecodeError(col, err);
+    }
   }
 
   /** Bytes received but not yet decoded (a partial tuple, or tuples past `maxRows`). */
@@ -172,5 +198,6 @@ export class CopyBinaryDecoder {
   /** Call when the stream ended: throws unless the trailer arrived and nothing is left over. */
   end(): void {
     if (!this.#trailerSeen) throw new CopyStreamError('the COPY stream ended before its trailer');
+    this.flush();
   }
 }

@@ -75,6 +75,7 @@ async function readCopy(bytes: Buffer, chunkSize: number, batchRows: number, fai
   const ids: number[] = [];
   const names: (string | null)[] = [];
   const flush = (length: number) => {
+    decoder.flush();
     const [id, name] = builders.map((b) => b.finish());
     for (let i = 0; i < length; i++) {
       ids.push(id?.values[i] as number);

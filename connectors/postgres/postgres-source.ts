@@ -95,10 +95,12 @@ export class PostgresSource implements Source {
         };
         for (;;) {
           const more = await copy.read(sink);
+          decoder.flush();
           while (decoder.rows >= batchRows) {
             decoder.rows = 0;
             yield toBatch(schema, builders, batchRows);
             decoder.write(EMPTY, batchRows);
+            decoder.flush();
           }
           if (!more) break;
         }
