@@ -1,7 +1,12 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { MessagePort } from 'node:worker_threads';
 import type * as ParquetWasm from 'parquet-wasm';
-import type { createParquetEncoder, ParquetEncoder, ParquetEncoderOptions } from './parquet-encoder.js';
+import type {
+  createParquetEncoder,
+  DigestingFile,
+  ParquetEncoder,
+  ParquetEncoderOptions,
+} from './parquet-encoder.js';
 
 /** Messages to the encoding worker, in order: `start`, any `batch`es, then `finish` or `abort`. */
 export type ToEncodeWorker =
@@ -13,12 +18,12 @@ export type ToEncodeWorker =
 /** Messages from the encoding worker: `taken` once per batch, then `finished`, `aborted` or `failed`. */
 export type FromEncodeWorker =
   | { type: 'taken' }
-  | { type: 'finished' }
+  | { type: 'finished'; bytes: number; sha256: string }
   | { type: 'aborted' }
   | { type: 'failed'; message: string; name: string; code?: string };
 
 /**
- * The worker's body: handles messages one at a time, in order, with `createParquetEncoder`; after
+ * The worker's body (`digesting` wraps the file so its digest is known when it is finished): handles messages one at a time, in order, with `createParquetEncoder`; after
  * the first failure it reports it and ignores everything but `abort`, which is handled at once.
  * Self-contained like the encoder: the worker runs this function's source text.
  */
@@ -26,8 +31,10 @@ export function encodeWorkerMain(
   port: MessagePort,
   pw: typeof ParquetWasm,
   createEncoder: typeof createParquetEncoder,
+  digesting: (file: FileHandle) => DigestingFile,
 ): void {
   let encoder: ParquetEncoder | undefined;
+  let file: DigestingFile | undefined;
   let failed = false;
   let queue: Promise<void> = Promise.resolve();
   const fail = (err: unknown) => {
@@ -46,7 +53,8 @@ export function encodeWorkerMain(
     try {
       if (message.type === 'start') {
         try {
-          encoder = createEncoder(pw, message.file, message.options);
+          file = digesting(message.file);
+          encoder = createEncoder(pw, file, message.options);
         } catch (err) {
           await message.file.close().catch(() => {});
           throw err;
@@ -57,7 +65,10 @@ export function encodeWorkerMain(
         port.postMessage({ type: 'taken' } satisfies FromEncodeWorker);
       } else {
         await encoder.finish(message.emptyIpc);
-        port.postMessage({ type: 'finished' } satisfies FromEncodeWorker);
+        port.postMessage({
+          type: 'finished',
+          ...(file as DigestingFile).digest(),
+        } satisfies FromEncodeWorker);
       }
     } catch (err) {
       fail(err);

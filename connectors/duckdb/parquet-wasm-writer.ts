@@ -1,8 +1,16 @@
+import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import * as parquetWasm from 'parquet-wasm';
 import { batchToIpc, schemaToIpc } from './parquet-batch-ipc.js';
-import { createParquetEncoder, type ParquetEncoder, type ParquetEncoderOptions } from './parquet-encoder.js';
+import {
+  createParquetEncoder,
+  type DigestingFile,
+  digestingFile,
+  type ParquetEncoder,
+  type ParquetEncoderOptions,
+} from './parquet-encoder.js';
+import type { FinishedFile } from './parquet-worker-writer.js';
 
 export type ParquetWasmWriterOptions = ParquetEncoderOptions;
 
@@ -14,11 +22,13 @@ export type ParquetWasmWriterOptions = ParquetEncoderOptions;
 export class ParquetWasmWriter {
   readonly #schema: Schema;
   readonly #encoder: ParquetEncoder;
+  readonly #file: DigestingFile;
   #rows = 0;
 
   private constructor(file: FileHandle, schema: Schema, options: ParquetWasmWriterOptions) {
     this.#schema = schema;
-    this.#encoder = createParquetEncoder(parquetWasm, file, options);
+    this.#file = digestingFile(file, createHash);
+    this.#encoder = createParquetEncoder(parquetWasm, this.#file, options);
   }
 
   /** Opens (truncates) `path` for writing. */
@@ -43,9 +53,9 @@ export class ParquetWasmWriter {
   }
 
   /** Writes the footer and closes the file (not fsynced). */
-  async finish(): Promise<number> {
+  async finish(): Promise<FinishedFile> {
     await this.#encoder.finish(schemaToIpc(this.#schema));
-    return this.#rows;
+    return { rows: this.#rows, ...this.#file.digest() };
   }
 
   /** Stops encoding and closes the file; the caller removes it. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,8 @@ describe('Parquet encoding in a worker thread', () => {
       maxInFlight: 1,
     });
     for (const b of input) await worker.write(b);
-    expect(await worker.finish()).toBe(await here.finish());
+    const finished = await worker.finish();
+    expect(finished).toEqual(await here.finish());
     expect(worker.rows).toBe(2005);
     const [a, b] = await Promise.all([
       readFile(join(dir, 'here.parquet')),
@@ -64,6 +66,12 @@ describe('Parquet encoding in a worker thread', () => {
     ]);
     expect(a.length).toBeGreaterThan(1000);
     expect(b.equals(a)).toBe(true);
+    // The digest computed while writing is the file's.
+    expect(finished).toEqual({
+      rows: 2005,
+      bytes: b.length,
+      sha256: createHash('sha256').update(b).digest('hex'),
+    });
   });
 
   it('writes the same bytes as the calling thread when no batch arrives', async () => {
@@ -71,12 +79,17 @@ describe('Parquet encoding in a worker thread', () => {
     const here = await ParquetWasmWriter.open(join(dir, 'here.parquet'), schema, options);
     await here.finish();
     const worker = await ParquetWorkerWriter.open(join(dir, 'worker.parquet'), schema, options);
-    expect(await worker.finish()).toBe(0);
+    const finished = await worker.finish();
     const [a, b] = await Promise.all([
       readFile(join(dir, 'here.parquet')),
       readFile(join(dir, 'worker.parquet')),
     ]);
     expect(b.equals(a)).toBe(true);
+    expect(finished).toEqual({
+      rows: 0,
+      bytes: b.length,
+      sha256: createHash('sha256').update(b).digest('hex'),
+    });
   });
 
   it('fails at open when the file cannot be created', async () => {

@@ -5,7 +5,14 @@ import { type Transferable, Worker } from 'node:worker_threads';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { batchToIpc, schemaToIpc } from './parquet-batch-ipc.js';
 import { encodeWorkerMain, type FromEncodeWorker, type ToEncodeWorker } from './parquet-encode-worker.js';
-import { createParquetEncoder, type ParquetEncoderOptions } from './parquet-encoder.js';
+import { createParquetEncoder, digestingFile, type ParquetEncoderOptions } from './parquet-encoder.js';
+
+/** A finished Parquet file: its rows, and the size and SHA-256 of the bytes written. */
+export interface FinishedFile {
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
 
 export interface ParquetWorkerWriterOptions extends ParquetEncoderOptions {
   /** Batches handed to the worker and not yet taken by its encoder; `write` waits beyond that. */
@@ -17,8 +24,10 @@ export interface ParquetWorkerWriterOptions extends ParquetEncoderOptions {
 // worker file has to be found next to it.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const digesting = (file) => (${digestingFile.toString()})(file, createHash);
 import(workerData.parquetWasm).then(
-  (pw) => (${encodeWorkerMain.toString()})(parentPort, pw, (${createParquetEncoder.toString()})),
+  (pw) => (${encodeWorkerMain.toString()})(parentPort, pw, (${createParquetEncoder.toString()}), digesting),
   (err) => parentPort.postMessage({ type: 'failed', name: 'Error', message: 'parquet-wasm did not load in the encoding worker: ' + (err && err.message) }),
 );
 `;
@@ -53,7 +62,7 @@ export class ParquetWorkerWriter {
   #inFlight = 0;
   #rows = 0;
   #failure: { error: Error } | undefined;
-  #finished = false;
+  #finished: FinishedFile | undefined;
   #aborted = false;
   #exited = false;
   #closing = false;
@@ -110,14 +119,14 @@ export class ParquetWorkerWriter {
   }
 
   /** Writes the footer and closes the file (not fsynced); the worker then ends. */
-  async finish(): Promise<number> {
+  async finish(): Promise<FinishedFile> {
     this.#throwIfFailed();
     this.#post({ type: 'finish', emptyIpc: schemaToIpc(this.#schema) });
     while (!this.#finished && !this.#failure) await this.#changed.promise;
     this.#throwIfFailed();
     this.#closing = true;
     await this.#worker.terminate();
-    return this.#rows;
+    return this.#finished as FinishedFile;
   }
 
   /** Stops encoding, closes the file and ends the worker; the caller removes the file. */
@@ -143,7 +152,8 @@ export class ParquetWorkerWriter {
 
   #onMessage(message: FromEncodeWorker): void {
     if (message.type === 'taken') this.#inFlight--;
-    else if (message.type === 'finished') this.#finished = true;
+    else if (message.type === 'finished')
+      this.#finished = { rows: this.#rows, bytes: message.bytes, sha256: message.sha256 };
     else if (message.type === 'aborted') this.#aborted = true;
     else {
       const error = new Error(message.message) as NodeJS.ErrnoException;

@@ -8,6 +8,11 @@ export interface StagedFile {
   /** Where it will be after commit. */
   path: string;
   rows: number;
+  /**
+   * Size and SHA-256 (hex) of the bytes the sink wrote, when it hashed them as it wrote; the run
+   * then checks the size on disk instead of reading the file again.
+   */
+  written?: { bytes: number; sha256: string };
 }
 
 /** What a table sink staged: the rows and a digest of exactly what it sent. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { RecordBatch, Schema } from 'apache-arrow';
@@ -23,6 +23,7 @@ import type { Manifest } from '../evidence/manifest/manifest-schema.js';
 import { envelopePathFor } from '../evidence/manifest/sign-manifest.js';
 import { writeManifest } from '../evidence/manifest/write-manifest.js';
 import { loadSigningKey } from '../evidence/signing.js';
+import { warmSqlParser } from '../guard/parse-sql.js';
 import type { AuthenticationListener } from '../identity/authentication-event.js';
 import { createAuthenticators } from '../identity/create-authenticators.js';
 import { identityFacts } from '../identity/identity.js';
@@ -231,6 +232,7 @@ export async function prepareRun(options: RunPipelineOptions, runId: string): Pr
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<RunResult> {
   const started = Date.now();
+  warmSqlParser(); // compiles while the project loads; every source's query is parsed next
   const runId = newRunId();
   const signal = options.signal ?? new AbortController().signal;
   const run = await prepareRun(options, runId);
@@ -387,7 +389,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
 }
 
 async function stagedFacts(file: StagedFile): Promise<OutputFileFacts> {
-  const { bytes, sha256 } = await fileSha256(file.tempPath);
+  // Hashed as it was written: the same size on disk means the same bytes (nothing else writes a
+  // staged file); anything else is hashed from disk.
+  const written = file.written;
+  const { bytes, sha256 } =
+    written && (await stat(file.tempPath)).size === written.bytes ? written : await fileSha256(file.tempPath);
   return { path: file.path, bytes, rows: file.rows, sha256 };
 }
 

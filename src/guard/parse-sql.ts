@@ -9,6 +9,18 @@ export interface ParsedSql {
 }
 
 /**
+ * Starts loading the parser (its WebAssembly compiles off the main thread) so that the first
+ * `parseSql` does not wait for it; call early, where the run still reads its configuration. Errors
+ * are left for `parseSql` to report.
+ */
+export function warmSqlParser(): void {
+  import('@libpg-query/parser').then(
+    ({ parse }) => parse('SELECT 1').catch(() => undefined),
+    () => undefined,
+  );
+}
+
+/**
  * Parses SQL with the PostgreSQL 17 parser (libpg-query). Blank or comment-only text yields no
  * statements. A syntax error throws `QUERY_INVALID` naming the parser's message and position.
  */
