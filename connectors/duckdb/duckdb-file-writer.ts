@@ -6,7 +6,7 @@ import { commitFile, removeQuietly, stagedPathFor, throwIfAborted } from '../../
 import { loadBatches } from './arrow-to-duckdb.js';
 import { openDuckDB } from './driver.js';
 import { queryFailure } from './errors.js';
-import { type ParquetOutputConfig, ParquetSink } from './parquet-sink.js';
+import { DEFAULT_PARQUET_COMPRESSION, type ParquetOutputConfig, ParquetSink } from './parquet-sink.js';
 
 export interface DuckDBTableInput {
   name: string;
@@ -81,7 +81,7 @@ export async function writeParquetFile(
     path: finalPath,
     runId: `${process.pid}-${randomUUID()}`,
     workDir: options.workDir ?? dirname(finalPath),
-    compression: options.compression ?? 'zstd',
+    compression: options.compression ?? DEFAULT_PARQUET_COMPRESSION,
     rowGroupRows: options.rowGroupRows ?? 122880,
   });
   try {

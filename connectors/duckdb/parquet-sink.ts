@@ -17,7 +17,10 @@ import {
   toSluiceError,
 } from '../../src/index.js';
 import { queryFailure } from './errors.js';
-import { ParquetWorkerWriter } from './parquet-worker-writer.js';
+import { type FinishedFile, ParquetWorkerWriter } from './parquet-worker-writer.js';
+
+/** The codec Parquet outputs use unless they name one: the fastest to write and read. */
+export const DEFAULT_PARQUET_COMPRESSION = 'snappy';
 
 export const parquetConfigSchema = z
   .strictObject({
@@ -26,9 +29,11 @@ export const parquetConfigSchema = z
       .string()
       .describe('File to write, relative to the pipeline file directory. Example: `out/customers.parquet`.'),
     compression: z
-      .enum(['zstd', 'snappy', 'gzip', 'uncompressed'])
-      .default('zstd')
-      .describe('Parquet page compression codec.'),
+      .enum(['snappy', 'zstd', 'gzip', 'uncompressed'])
+      .default(DEFAULT_PARQUET_COMPRESSION)
+      .describe(
+        'Parquet page compression codec. `snappy` (the default, as in Arrow, DuckDB and Spark) writes fastest; `zstd` makes files about half the size and takes 2-3× the encoding time.',
+      ),
     row_group_rows: z
       .number()
       .int()
@@ -119,16 +124,17 @@ export class ParquetSink implements Sink {
     }
     const writer = this.#writer;
     if (!writer) throw new SluiceError('INTERNAL', `Finish of ${this.#what} before open.`);
-    let rows: number;
+    let finished: FinishedFile;
     try {
-      rows = await writer.finish();
+      finished = await writer.finish();
       this.#writer = undefined;
       await fsyncPath(this.#staged);
     } catch (err) {
       throw this.#failure(err, signal);
     }
     this.#finished = true;
-    return [{ tempPath: this.#staged, path: this.#options.path, rows }];
+    const { rows, bytes, sha256 } = finished;
+    return [{ tempPath: this.#staged, path: this.#options.path, rows, written: { bytes, sha256 } }];
   }
 
   async commit(): Promise<void> {
@@ -158,7 +164,7 @@ export const parquetOutput: OutputDefinition<ParquetOutputConfig> = {
   kind: 'output',
   type: 'parquet',
   description:
-    'Apache Parquet file written by arrow-rs (parquet-wasm), or by the SQL engine for a query (zstd by default).',
+    'Apache Parquet file written by arrow-rs (parquet-wasm), or by the SQL engine for a query (snappy by default).',
   configSchema: parquetConfigSchema,
   create(config: ParquetOutputConfig, ctx: ComponentContext): Sink {
     const path = resolve(ctx.baseDir, config.path);
