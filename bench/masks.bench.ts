@@ -178,7 +178,7 @@ describe(`fpe FF3-1 AES-128, Int64 ×${FPE_VALUES} (6 to 12 digits)`, () => {
 
 const FAKE_VALUES = 200_000;
 const fakeInput = vectorFromArray(texts.slice(0, FAKE_VALUES), new Utf8()).data[0]!;
-const fakeEn = fakeWords('en');
+const fakeEn = await fakeWords('en');
 
 describe(`fake name, Utf8 ×${FAKE_VALUES}`, () => {
   bench(

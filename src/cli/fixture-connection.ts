@@ -7,7 +7,6 @@ import {
   duckdbWatermarkLiteral,
   writeDuckDBDatabase,
 } from '../../connectors/duckdb/index.js';
-import { fixtureTables } from '../../fixtures/generator.js';
 import type { ConnectionDefinition } from '../core/component-definition.js';
 import type { ComponentContext } from '../core/context.js';
 import type { Source, SourceSpec } from '../core/source.js';
@@ -58,6 +57,8 @@ async function ensureFixture(
       ctx.logger.info(
         `Generating the synthetic fixture (${config.rows.toLocaleString('en-US')} customers, seed ${config.seed}) into ${path} …`,
       );
+      // The generator (and Faker's locale data, ~16 MB of heap) loads only when a file is made.
+      const { fixtureTables } = await import('../../fixtures/generator.js');
       await writeDuckDBDatabase(path, fixtureTables({ rows: config.rows, seed: config.seed }));
     })();
     generating.set(path, pending);

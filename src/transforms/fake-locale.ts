@@ -1,4 +1,4 @@
-import { de, en, es, fr, type LocaleDefinition, nl } from '@faker-js/faker';
+import type { LocaleDefinition } from '@faker-js/faker';
 
 /** Locales the `fake` mask supports. */
 export const FAKE_LOCALES = ['en', 'de', 'fr', 'es', 'nl'] as const;
@@ -81,10 +81,14 @@ function words(def: LocaleDefinition, locale: FakeLocale): FakeWords {
 
 const cache = new Map<FakeLocale, FakeWords>();
 
-/** The word lists of `locale`, built on first use. */
-export function fakeWords(locale: FakeLocale): FakeWords {
+/**
+ * The word lists of `locale`, built on first use. Faker's locale data (~16 MB of heap) is loaded
+ * only then, not by every command that loads the mask catalogue.
+ */
+export async function fakeWords(locale: FakeLocale): Promise<FakeWords> {
   let w = cache.get(locale);
   if (!w) {
+    const { en, de, fr, es, nl } = await import('@faker-js/faker');
     w = words({ en, de, fr, es, nl }[locale], locale);
     cache.set(locale, w);
   }

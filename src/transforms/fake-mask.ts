@@ -237,7 +237,7 @@ export const fakeMask: MaskDefinition<FakeConfig> = {
   },
   async create(config, ctx) {
     const mac = new HmacSha256(await ctx.keys.get(config.key_id));
-    const words = fakeWords(config.locale);
+    const words = await fakeWords(config.locale);
     return (vector) => mapChunks(vector, (data) => fakeData(data, mac, config.kind, words));
   },
 };
