@@ -3,9 +3,9 @@ import type { MessagePort } from 'node:worker_threads';
 import type * as ParquetWasm from 'parquet-wasm';
 import type {
   createParquetEncoder,
-  DigestingFile,
   ParquetEncoder,
   ParquetEncoderOptions,
+  WrittenFile,
 } from './parquet-encoder.js';
 
 /** Messages to the encoding worker, in order: `start`, any `batch`es, then `finish` or `abort`. */
@@ -18,12 +18,13 @@ export type ToEncodeWorker =
 /** Messages from the encoding worker: `taken` once per batch, then `finished`, `aborted` or `failed`. */
 export type FromEncodeWorker =
   | { type: 'taken' }
-  | { type: 'finished'; bytes: number; sha256: string }
+  | { type: 'written'; chunk: Uint8Array }
+  | { type: 'finished'; bytes: number }
   | { type: 'aborted' }
   | { type: 'failed'; message: string; name: string; code?: string };
 
 /**
- * The worker's body (`digesting` wraps the file so its digest is known when it is finished): handles messages one at a time, in order, with `createParquetEncoder`; after
+ * The worker's body (`wrap` wraps the file, e.g. to pass each written chunk on): handles messages one at a time, in order, with `createParquetEncoder`; after
  * the first failure it reports it and ignores everything but `abort`, which is handled at once.
  * Self-contained like the encoder: the worker runs this function's source text.
  */
@@ -31,10 +32,10 @@ export function encodeWorkerMain(
   port: MessagePort,
   pw: typeof ParquetWasm,
   createEncoder: typeof createParquetEncoder,
-  digesting: (file: FileHandle) => DigestingFile,
+  wrap: (file: FileHandle) => WrittenFile,
 ): void {
   let encoder: ParquetEncoder | undefined;
-  let file: DigestingFile | undefined;
+  let file: WrittenFile | undefined;
   let failed = false;
   let queue: Promise<void> = Promise.resolve();
   const fail = (err: unknown) => {
@@ -53,7 +54,7 @@ export function encodeWorkerMain(
     try {
       if (message.type === 'start') {
         try {
-          file = digesting(message.file);
+          file = wrap(message.file);
           encoder = createEncoder(pw, file, message.options);
         } catch (err) {
           await message.file.close().catch(() => {});
@@ -67,7 +68,7 @@ export function encodeWorkerMain(
         await encoder.finish(message.emptyIpc);
         port.postMessage({
           type: 'finished',
-          ...(file as DigestingFile).digest(),
+          bytes: (file as WrittenFile).bytes,
         } satisfies FromEncodeWorker);
       }
     } catch (err) {

@@ -12,35 +12,33 @@ export interface ParquetEncoderFile {
   close(): Promise<void>;
 }
 
-/** A file that digests what is written to it. */
-export interface DigestingFile extends ParquetEncoderFile {
-  /** Bytes written and their SHA-256 (hex); call once, after the last write. */
-  digest(): { bytes: number; sha256: string };
+/** A file that counts the bytes written to it. */
+export interface WrittenFile extends ParquetEncoderFile {
+  readonly bytes: number;
 }
 
 /**
- * Wraps `file` so every byte written is also hashed, and writes each chunk in full (a short write
- * goes on from where it stopped), so the file's digest needs no second read. Self-contained like
- * the encoder: the encoding worker runs its source text.
+ * Wraps `file` so each chunk is written in full (a short write goes on from where it stopped) and
+ * then handed to `written`, e.g. to hash the file without reading it again; `written` may take
+ * the chunk (transfer its buffer). Self-contained like the encoder: the encoding worker runs its
+ * source text.
  */
-export function digestingFile(
-  file: FileHandle,
-  createHash: (algorithm: 'sha256') => { update(data: Uint8Array): unknown; digest(encoding: 'hex'): string },
-): DigestingFile {
-  const hash = createHash('sha256');
+export function writtenFile(file: FileHandle, written: (chunk: Uint8Array) => void): WrittenFile {
   let bytes = 0;
   return {
+    get bytes() {
+      return bytes;
+    },
     async write(chunk) {
-      hash.update(chunk);
       let done = 0;
       while (done < chunk.length) {
         const { bytesWritten } = await file.write(chunk, done, chunk.length - done);
         done += bytesWritten;
       }
       bytes += chunk.length;
+      written(chunk);
     },
     close: () => file.close(),
-    digest: () => ({ bytes, sha256: hash.digest('hex') }),
   };
 }
 

@@ -17,7 +17,7 @@ import {
   toSluiceError,
 } from '../../src/index.js';
 import { queryFailure } from './errors.js';
-import { type FinishedFile, ParquetWorkerWriter } from './parquet-worker-writer.js';
+import { type FinishedFile, ParquetWorkerWriter, warmParquetWorker } from './parquet-worker-writer.js';
 
 /** The codec Parquet outputs use unless they name one: the fastest to write and read. */
 export const DEFAULT_PARQUET_COMPRESSION = 'snappy';
@@ -166,6 +166,7 @@ export const parquetOutput: OutputDefinition<ParquetOutputConfig> = {
   description:
     'Apache Parquet file written by arrow-rs (parquet-wasm), or by the SQL engine for a query (snappy by default).',
   configSchema: parquetConfigSchema,
+  warm: () => warmParquetWorker(),
   create(config: ParquetOutputConfig, ctx: ComponentContext): Sink {
     const path = resolve(ctx.baseDir, config.path);
     return new ParquetSink({

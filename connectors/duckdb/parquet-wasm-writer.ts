@@ -5,10 +5,10 @@ import * as parquetWasm from 'parquet-wasm';
 import { batchToIpc, schemaToIpc } from './parquet-batch-ipc.js';
 import {
   createParquetEncoder,
-  type DigestingFile,
-  digestingFile,
   type ParquetEncoder,
   type ParquetEncoderOptions,
+  type WrittenFile,
+  writtenFile,
 } from './parquet-encoder.js';
 import type { FinishedFile } from './parquet-worker-writer.js';
 
@@ -22,12 +22,13 @@ export type ParquetWasmWriterOptions = ParquetEncoderOptions;
 export class ParquetWasmWriter {
   readonly #schema: Schema;
   readonly #encoder: ParquetEncoder;
-  readonly #file: DigestingFile;
+  readonly #file: WrittenFile;
+  readonly #hash = createHash('sha256');
   #rows = 0;
 
   private constructor(file: FileHandle, schema: Schema, options: ParquetWasmWriterOptions) {
     this.#schema = schema;
-    this.#file = digestingFile(file, createHash);
+    this.#file = writtenFile(file, (chunk) => this.#hash.update(chunk));
     this.#encoder = createParquetEncoder(parquetWasm, this.#file, options);
   }
 
@@ -55,7 +56,7 @@ export class ParquetWasmWriter {
   /** Writes the footer and closes the file (not fsynced). */
   async finish(): Promise<FinishedFile> {
     await this.#encoder.finish(schemaToIpc(this.#schema));
-    return { rows: this.#rows, ...this.#file.digest() };
+    return { rows: this.#rows, bytes: this.#file.bytes, sha256: this.#hash.digest('hex') };
   }
 
   /** Stops encoding and closes the file; the caller removes it. */

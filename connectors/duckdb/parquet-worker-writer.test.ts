@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   Field,
   Int32,
@@ -14,7 +16,7 @@ import {
 } from 'apache-arrow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ParquetWasmWriter } from './parquet-wasm-writer.js';
-import { ParquetWorkerWriter } from './parquet-worker-writer.js';
+import { ParquetWorkerWriter, warmParquetWorker } from './parquet-worker-writer.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -90,6 +92,50 @@ describe('Parquet encoding in a worker thread', () => {
       bytes: b.length,
       sha256: createHash('sha256').update(b).digest('hex'),
     });
+  });
+
+  it('writes the same bytes with a worker warmed before it was needed', async () => {
+    const input = batches();
+    const schema = input[0]?.schema as Schema;
+    const here = await ParquetWasmWriter.open(join(dir, 'here.parquet'), schema, options);
+    for (const b of input) await here.write(b);
+    const expected = await here.finish();
+    warmParquetWorker();
+    warmParquetWorker(); // one spare at a time
+    // Give the spare time to load, so its start-up messages (if any) arrive before a writer takes it.
+    await new Promise((r) => setTimeout(r, 300));
+    const worker = await ParquetWorkerWriter.open(join(dir, 'worker.parquet'), schema, options);
+    for (const b of input) await worker.write(b);
+    expect(await worker.finish()).toEqual(expected);
+    expect(
+      (await readFile(join(dir, 'worker.parquet'))).equals(await readFile(join(dir, 'here.parquet'))),
+    ).toBe(true);
+  });
+
+  it('does not keep a process alive with a warm worker nobody took', () => {
+    const built = resolve(
+      dirname(fileURLToPath(import.meta.url)),
+      '../../dist/connectors/duckdb/parquet-worker-writer.js',
+    );
+    const started = Date.now();
+    // Reports a worker that failed to start: it would not keep the process alive either. Started
+    // with --input-type=module, which makes eval'd workers ES modules too.
+    const script = `import { Worker } from 'node:worker_threads';
+      const emit = Worker.prototype.emit;
+      Worker.prototype.emit = function (event, ...args) {
+        if (event === 'error' || event === 'exit') console.error('worker ' + event);
+        return emit.call(this, event, ...args);
+      };
+      const { warmParquetWorker } = await import(${JSON.stringify(built)});
+      warmParquetWorker();`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 20_000,
+      encoding: 'utf8',
+    });
+    expect(child.error).toBeUndefined();
+    expect(child.status, child.stderr).toBe(0);
+    expect(child.stderr).toBe('');
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('fails at open when the file cannot be created', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -5,7 +6,7 @@ import { type Transferable, Worker } from 'node:worker_threads';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { batchToIpc, schemaToIpc } from './parquet-batch-ipc.js';
 import { encodeWorkerMain, type FromEncodeWorker, type ToEncodeWorker } from './parquet-encode-worker.js';
-import { createParquetEncoder, digestingFile, type ParquetEncoderOptions } from './parquet-encoder.js';
+import { createParquetEncoder, type ParquetEncoderOptions, writtenFile } from './parquet-encoder.js';
 
 /** A finished Parquet file: its rows, and the size and SHA-256 of the bytes written. */
 export interface FinishedFile {
@@ -22,14 +23,20 @@ export interface ParquetWorkerWriterOptions extends ParquetEncoderOptions {
 // The worker runs the encoder's source text (it is self-contained), so the same code runs whether
 // this module was compiled by tsc or transformed on the fly by a test runner, and no separate
 // worker file has to be found next to it.
+// Only dynamic import(), which both CommonJS and ES module code have: a parent started with
+// `--input-type=module` makes its eval'd workers ES modules, without `require`.
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const digesting = (file) => (${digestingFile.toString()})(file, createHash);
-import(workerData.parquetWasm).then(
-  (pw) => (${encodeWorkerMain.toString()})(parentPort, pw, (${createParquetEncoder.toString()}), digesting),
-  (err) => parentPort.postMessage({ type: 'failed', name: 'Error', message: 'parquet-wasm did not load in the encoding worker: ' + (err && err.message) }),
-);
+import('node:worker_threads').then(({ parentPort, workerData }) => {
+  // Each written chunk goes to the parent, which hashes it: this thread is the busier one.
+  const wrap = (file) => (${writtenFile.toString()})(file, (chunk) => {
+    const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+    parentPort.postMessage({ type: 'written', chunk }, owned ? [chunk.buffer] : []);
+  });
+  return import(workerData.parquetWasm).then(
+    (pw) => (${encodeWorkerMain.toString()})(parentPort, pw, (${createParquetEncoder.toString()}), wrap),
+    (err) => parentPort.postMessage({ type: 'failed', name: 'Error', message: 'parquet-wasm did not load in the encoding worker: ' + (err && err.message) }),
+  );
+});
 `;
 
 let parquetWasmUrl: string | undefined;
@@ -39,6 +46,53 @@ function resolveParquetWasm(): string {
 }
 
 const ABORT_WAIT_MS = 5_000;
+
+function spawnWorker(): Worker {
+  return new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { parquetWasm: resolveParquetWasm() },
+  });
+}
+
+/** A worker started ahead of time, and what it said before a writer took it (a load failure). */
+let warm: { worker: Worker; early: FromEncodeWorker[] } | undefined;
+
+/**
+ * Starts an encoding worker now, so that it loads parquet-wasm (~0.25 s) while the run is still
+ * planning; the next `ParquetWorkerWriter.open` takes it. Unreferenced until then, so an unused
+ * worker does not keep the process alive.
+ */
+export function warmParquetWorker(): void {
+  if (warm) return;
+  let worker: Worker;
+  try {
+    worker = spawnWorker();
+  } catch {
+    return;
+  }
+  const early: FromEncodeWorker[] = [];
+  const spare = { worker, early };
+  worker.on('message', (message: FromEncodeWorker) => early.push(message));
+  const drop = () => {
+    if (warm === spare) warm = undefined;
+  };
+  worker.once('error', drop);
+  worker.once('exit', drop);
+  worker.unref();
+  warm = spare;
+}
+
+/** The warm worker if there is one, else a new one; with the messages it sent so far. */
+function takeWorker(): { worker: Worker; early: FromEncodeWorker[] } {
+  const spare = warm;
+  warm = undefined;
+  if (!spare) return { worker: spawnWorker(), early: [] };
+  spare.worker.removeAllListeners('message');
+  spare.worker.removeAllListeners('error');
+  spare.worker.removeAllListeners('exit');
+  spare.worker.ref();
+  return spare;
+}
 
 /** A promise and the function that resolves it. */
 function signalled(): { promise: Promise<void>; resolve: () => void } {
@@ -63,6 +117,9 @@ export class ParquetWorkerWriter {
   #rows = 0;
   #failure: { error: Error } | undefined;
   #finished: FinishedFile | undefined;
+  /** SHA-256 of the chunks the worker reported written, in order. */
+  readonly #hash = createHash('sha256');
+  #hashed = 0;
   #aborted = false;
   #exited = false;
   #closing = false;
@@ -89,14 +146,15 @@ export class ParquetWorkerWriter {
     options: ParquetWorkerWriterOptions,
   ): Promise<ParquetWorkerWriter> {
     const file = await open(path, 'w');
-    let worker: Worker;
+    let taken: { worker: Worker; early: FromEncodeWorker[] };
     try {
-      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { parquetWasm: resolveParquetWasm() } });
+      taken = takeWorker();
     } catch (err) {
       await file.close();
       throw err;
     }
-    const writer = new ParquetWorkerWriter(worker, schema, Math.max(1, options.maxInFlight ?? 2));
+    const writer = new ParquetWorkerWriter(taken.worker, schema, Math.max(1, options.maxInFlight ?? 2));
+    for (const message of taken.early) writer.#onMessage(message);
     const { compression, rowGroupRows } = options;
     writer.#post({ type: 'start', file, options: { compression, rowGroupRows } }, [file]);
     return writer;
@@ -152,9 +210,18 @@ export class ParquetWorkerWriter {
 
   #onMessage(message: FromEncodeWorker): void {
     if (message.type === 'taken') this.#inFlight--;
-    else if (message.type === 'finished')
-      this.#finished = { rows: this.#rows, bytes: message.bytes, sha256: message.sha256 };
-    else if (message.type === 'aborted') this.#aborted = true;
+    else if (message.type === 'written') {
+      this.#hash.update(message.chunk);
+      this.#hashed += message.chunk.byteLength;
+    } else if (message.type === 'finished') {
+      if (message.bytes !== this.#hashed) {
+        this.#fail(
+          new Error(`the encoding worker wrote ${message.bytes} bytes and reported ${this.#hashed}`),
+        );
+        return;
+      }
+      this.#finished = { rows: this.#rows, bytes: message.bytes, sha256: this.#hash.digest('hex') };
+    } else if (message.type === 'aborted') this.#aborted = true;
     else {
       const error = new Error(message.message) as NodeJS.ErrnoException;
       error.name = message.name;

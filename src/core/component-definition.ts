@@ -80,6 +80,11 @@ export interface OutputDefinition<
   target?(config: C): OutputTableTarget;
   /** `connection`: the config of `target(config).connection`, for outputs with a `target`. */
   create(config: C, ctx: ComponentContext, connection?: { type: string }): Sink;
+  /**
+   * Starts costly set-up (e.g. a worker thread loading an encoder) before the run needs the sink,
+   * so it overlaps planning. Best effort: never throws, and keeps nothing alive once unused.
+   */
+  warm?(config: C): void;
 }
 
 /** A column mask (`transforms.<source>.<column>.mask` in a pipeline). */

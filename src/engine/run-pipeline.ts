@@ -153,6 +153,13 @@ export async function prepareRun(options: RunPipelineOptions, runId: string): Pr
   });
   const known = loaded.project ?? loaded.partial;
   if (!known) throw new ConfigError(loaded.issues);
+  const pipeline = loaded.project?.pipeline;
+  // Batches go to the outputs' own writers (a `select` is written by the SQL engine): let them set
+  // up while the run authenticates and plans.
+  if (pipeline && pipeline.select === undefined) {
+    for (const output of pipeline.outputs)
+      options.registry.get('output', output.format).warm?.(output as never);
+  }
   const events = new EventBus(runId);
   if (options.onEvent) events.on(options.onEvent);
   const logger = options.logger ?? createLogger();
