@@ -7,6 +7,7 @@
 // (b)–(d) run the built CLI (the real pipeline path: plan, policy-free guard, masks, Parquet
 // staging and commit, signed manifest) as child processes under /usr/bin/time -v, for peak RSS.
 // Usage: npm run build && npx vite-node bench/postgres-extract/run.ts [--rows N] [--repeat R]
+//   [--cases a,arrow,b,c,d] [--compression snappy|zstd|gzip|uncompressed]
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -29,11 +30,12 @@ function option(name: string, fallback: number): number {
   return value;
 }
 const rows = option('rows', 1_000_000);
-const repeat = option('repeat', 2);
+// --repeat R: rounds of (a), the connector-only COPY read, (c) and (d).
+const repeat = option('repeat', 5);
 // --cases a,c runs a subset: a, arrow (the connector-only reads), b, c, d. (a) always runs.
 const casesAt = process.argv.indexOf('--cases');
 const cases = new Set((casesAt >= 0 ? (process.argv[casesAt + 1] ?? '') : 'a,arrow,b,c,d').split(','));
-// --compression zstd|snappy|gzip|uncompressed: the Parquet codec of (b)-(d) (default: the output's default, zstd).
+// --compression snappy|zstd|gzip|uncompressed: the Parquet codec of (b)-(d) (default: the output's default, snappy).
 const compressionAt = process.argv.indexOf('--compression');
 const compression = compressionAt >= 0 ? process.argv[compressionAt + 1] : undefined;
 
@@ -166,17 +168,7 @@ manifest: { path: out/${name}/manifest.json }
 
   const env = { BENCH_PG_DSN: cluster.url };
   const psql = join(findPostgresBin(), 'psql');
-  const best = async (times: number, run: () => Promise<Measure>) => {
-    let result: Measure | undefined;
-    for (let i = 0; i < times; i++) {
-      const m = await run();
-      if (!result || m.seconds < result.seconds) result = m;
-    }
-    return result as Measure;
-  };
-  const raw = await best(repeat, () =>
-    timed(psql, [cluster.url, '-c', 'COPY customers TO STDOUT'], env, project, 'ignore'),
-  );
+  const rawCopy = () => timed(psql, [cluster.url, '-c', 'COPY customers TO STDOUT'], env, project, 'ignore');
   const runPipeline = (name: string) => async (): Promise<Measure> => {
     await rm(join(project, 'out', name), { recursive: true, force: true });
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each pipeline run there.
@@ -221,36 +213,72 @@ manifest: { path: out/${name}/manifest.json }
     if (n !== rows) throw new Error(`read ${n} rows, expected ${rows}`);
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, maxRssKiB: 0 };
   };
-  const only = (name: string, run: () => Promise<Measure>) =>
-    cases.has(name) ? run() : Promise.resolve(undefined);
-  const arrowCursor = await only('arrow', () => best(1, extract(false)));
-  const arrowCopy = await only('arrow', () => best(repeat, extract(true)));
-  const cursor = await only('b', () => best(1, runPipeline('cursor')));
-  const copy = await only('c', () => best(repeat, runPipeline('copy')));
-  const masked = await only('d', () => best(repeat, runPipeline('masked')));
+  // The slow cursor cases run once. (a) and the fast cases run in rounds, one of each per round, so
+  // that drift in the machine's speed (large on a shared VM) hits the baseline and the cases alike.
+  const arrowCursor = cases.has('arrow') ? await extract(false)() : undefined;
+  const cursor = cases.has('b') ? await runPipeline('cursor')() : undefined;
+  const runs: Record<'a' | 'arrow' | 'c' | 'd', Measure[]> = { a: [], arrow: [], c: [], d: [] };
+  for (let round = 0; round < repeat; round++) {
+    runs.a.push(await rawCopy());
+    if (cases.has('arrow')) runs.arrow.push(await extract(true)());
+    if (cases.has('c')) runs.c.push(await runPipeline('copy')());
+    if (cases.has('d')) runs.d.push(await runPipeline('masked')());
+  }
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((x, y) => x - y);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  };
+  interface Summary {
+    seconds: number;
+    best: number;
+    maxRssKiB: number;
+    wallSeconds?: number;
+    /** Median over rounds of (a)'s time divided by this case's time in the same round. */
+    paired?: number;
+  }
+  const summary = (ms: Measure[]): Summary | undefined => {
+    if (ms.length === 0) return undefined;
+    const walls = ms.flatMap((m) => (m.wallSeconds === undefined ? [] : [m.wallSeconds]));
+    return {
+      seconds: median(ms.map((m) => m.seconds)),
+      best: Math.min(...ms.map((m) => m.seconds)),
+      maxRssKiB: Math.max(...ms.map((m) => m.maxRssKiB)),
+      ...(walls.length > 0 ? { wallSeconds: median(walls) } : {}),
+      ...(ms.length === runs.a.length && ms !== runs.a
+        ? { paired: median(ms.map((m, i) => (runs.a[i] as Measure).seconds / m.seconds)) }
+        : {}),
+    };
+  };
+  const raw = summary(runs.a) as Summary;
+  const single = (m: Measure | undefined): Summary | undefined => m && { ...m, best: m.seconds };
 
   const load = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' })
     .stdout.split(' ')
     .slice(0, 3)
     .join(' ');
   console.log(
-    `rows ${rows.toLocaleString('en-US')}  node ${process.version}  ${cpus()[0]?.model ?? '?'} ×${cpus().length}  load ${load}`,
+    `rows ${rows.toLocaleString('en-US')}  node ${process.version}  ${cpus()[0]?.model ?? '?'} ×${cpus().length}  load ${load}  rounds ${repeat} (medians; ratio = median (a) / median case, paired = median of per-round ratios)`,
   );
-  const line = (label: string, m: Measure | undefined) =>
+  const line = (label: string, m: Summary | undefined) =>
     m &&
     console.log(
-      `${label.padEnd(40)} ${m.seconds.toFixed(2).padStart(6)} s  ${Math.round(rows / m.seconds)
+      `${label.padEnd(40)} ${m.seconds.toFixed(2).padStart(6)} s (best ${m.best.toFixed(2)})  ${Math.round(
+        rows / m.seconds,
+      )
         .toLocaleString('en-US')
         .padStart(
           10,
-        )} rows/s  ${(raw.seconds / m.seconds).toFixed(2)}×  peak RSS ${m.maxRssKiB ? `${Math.round(m.maxRssKiB / 1024)} MiB` : 'n/a (in the bench process)'}${m.wallSeconds === undefined ? '' : `  (process wall ${m.wallSeconds.toFixed(2)} s)`}`,
+        )} rows/s  ${(raw.seconds / m.seconds).toFixed(2)}×${m.paired === undefined ? '' : ` (paired ${m.paired.toFixed(2)}×)`}  peak RSS ${m.maxRssKiB ? `${Math.round(m.maxRssKiB / 1024)} MiB` : 'n/a (in the bench process)'}${m.wallSeconds === undefined ? '' : `  (process wall ${m.wallSeconds.toFixed(2)} s)`}`,
     );
   line('(a) psql COPY text → /dev/null', raw);
-  line('    cursor → Arrow (connector only)', arrowCursor);
-  line('    COPY binary → Arrow (connector only)', arrowCopy);
-  line('(b) cursor → Parquet', cursor);
-  line('(c) COPY binary → Parquet', copy);
-  line('(d) (c) + hmac/partial/redact', masked);
+  line('    cursor → Arrow (connector only)', single(arrowCursor));
+  line('    COPY binary → Arrow (connector only)', summary(runs.arrow));
+  line('(b) cursor → Parquet', single(cursor));
+  line('(c) COPY binary → Parquet', summary(runs.c));
+  line('(d) (c) + hmac/partial/redact', summary(runs.d));
   // The Parquet files' digests, to check that a change to the read path leaves the output unchanged.
   for (const name of ['cursor', 'copy', 'masked']) {
     const file = join(project, 'out', name, 'customers.parquet');
