@@ -32,36 +32,44 @@ export function driftSample(vector: Vector, size: number): Vector | undefined {
     return (seed >>> 0) / 4_294_967_296;
   };
   const offsets = new Int32Array(size + 1);
-  const picks: [Data<Utf8>, number][] = [];
+  // The picks as (chunk, index) in two typed arrays: no object per pick.
+  const pickChunk = new Int32Array(size);
+  const pickAt = new Int32Array(size);
+  let picked = 0;
   let bytes = 0;
   // Nulls are skipped, not counted: the ratio is over non-null values, as in the full scan.
-  for (let tries = 0; picks.length < size && tries < size * 8; tries++) {
+  for (let tries = 0; picked < size && tries < size * 8; tries++) {
     let at = Math.floor(random() * vector.length);
-    let chunk = chunks[0] as Data<Utf8>;
-    for (const c of chunks) {
-      chunk = c;
-      if (at < c.length) break;
-      at -= c.length;
+    let index = 0;
+    for (; index < chunks.length - 1; index++) {
+      const length = (chunks[index] as Data<Utf8>).length;
+      if (at < length) break;
+      at -= length;
     }
+    const chunk = chunks[index] as Data<Utf8>;
     if (!chunk.getValid(at)) continue;
     const o = chunk.valueOffsets;
     bytes += (o[at + 1] as number) - (o[at] as number);
-    picks.push([chunk, at]);
+    pickChunk[picked] = index;
+    pickAt[picked] = at;
+    picked++;
   }
   const data = new Uint8Array(bytes);
   let used = 0;
-  picks.forEach(([chunk, at], i) => {
+  for (let i = 0; i < picked; i++) {
+    const chunk = chunks[pickChunk[i] as number] as Data<Utf8>;
+    const at = pickAt[i] as number;
     const o = chunk.valueOffsets;
-    data.set(chunk.values.subarray(o[at] as number, o[at + 1] as number), used);
-    used += (o[at + 1] as number) - (o[at] as number);
+    const values = chunk.values;
+    for (let p = o[at] as number, end = o[at + 1] as number; p < end; p++) data[used++] = values[p] as number;
     offsets[i + 1] = used;
-  });
+  }
   return makeVector(
     makeData({
       type: new Utf8(),
-      length: picks.length,
+      length: picked,
       nullCount: 0,
-      valueOffsets: offsets.subarray(0, picks.length + 1),
+      valueOffsets: offsets.subarray(0, picked + 1),
       data,
     }),
   );
