@@ -27,8 +27,15 @@ export async function withFileLock<T>(
   for (;;) {
     try {
       const handle = await open(lock, 'wx', 0o640);
-      await handle.write(String(process.pid));
-      await handle.close();
+      try {
+        await handle.write(String(process.pid));
+        await handle.close();
+      } catch (err) {
+        // Not taken after all (e.g. a full disk): leave no lock without an owner behind.
+        await handle.close().catch(() => undefined);
+        await unlink(lock).catch(() => undefined);
+        throw err;
+      }
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

@@ -17,8 +17,15 @@ export async function acquireRunLock(
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(lockPath, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      try {
+        await handle.writeFile(String(process.pid));
+        await handle.close();
+      } catch (err) {
+        // Not taken after all (e.g. a full disk): leave no lock without an owner behind.
+        await handle.close().catch(() => undefined);
+        await removeQuietly(lockPath);
+        throw err;
+      }
       return () => removeQuietly(lockPath);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
