@@ -116,6 +116,11 @@ abstract class BaseBuilder implements ColumnBuilder {
   abstract appendBinary(buf: Buffer, offset: number, length: number): void;
   abstract finish(): Data;
 
+  /**
+   * The generic loop, one `appendBinary` call per field. The builders of the common types repeat
+   * this loop with their store written out: a shared loop calling back per field would be one
+   * polymorphic call site again, which is what column-wise appending is there to avoid.
+   */
   appendFields(buf: Buffer, starts: Int32Array, lengths: Int32Array, from: number, count: number): void {
     for (let k = from; k < from + count; k++) {
       const length = lengths[k] as number;
