@@ -143,7 +143,12 @@ export interface RunEnvironment {
  * caller: everything before the first source is touched. Throws a ConfigError listing every
  * problem (including those found by reading the schemas of the sources that are valid).
  */
-export async function prepareRun(options: RunPipelineOptions, runId: string): Promise<RunEnvironment> {
+export async function prepareRun(
+  options: RunPipelineOptions,
+  runId: string,
+  /** The run will write its outputs: let their writers start setting up as soon as they are known. */
+  warmOutputs = false,
+): Promise<RunEnvironment> {
   const env = options.env ?? process.env;
   const loaded = await loadProjectParts({
     pipelinePath: options.pipeline,
@@ -156,7 +161,7 @@ export async function prepareRun(options: RunPipelineOptions, runId: string): Pr
   const pipeline = loaded.project?.pipeline;
   // Batches go to the outputs' own writers (a `select` is written by the SQL engine): let them set
   // up while the run authenticates and plans.
-  if (pipeline && pipeline.select === undefined) {
+  if (warmOutputs && pipeline && pipeline.select === undefined) {
     for (const output of pipeline.outputs)
       options.registry.get('output', output.format).warm?.(output as never);
   }
@@ -242,7 +247,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   warmSqlParser(); // compiles while the project loads; every source's query is parsed next
   const runId = newRunId();
   const signal = options.signal ?? new AbortController().signal;
-  const run = await prepareRun(options, runId);
+  const run = await prepareRun(options, runId, true);
   const { project, events, contexts, trail } = run;
   const manifestBuilder = new ManifestBuilder();
   events.on(manifestBuilder.listener);
