@@ -158,7 +158,10 @@ describe('AuditLog', () => {
     await writeSampleLog(path);
     const text = await readFile(path, 'utf8');
     await writeFile(path, text.replace('"rows":1000', '"rows":10'));
-    await expect(AuditLog.open(path)).resolves.toBeInstanceOf(AuditLog);
+    // The default check reads only the tail, so it opens.
+    const log = await AuditLog.open(path);
+    expect(log).toBeInstanceOf(AuditLog);
+    await log.close();
     await expect(AuditLog.open(path, { verifyOnOpen: 'full' })).rejects.toThrow(
       /line 5 does not match its own `hash`/,
     );
