@@ -133,7 +133,7 @@ abstract class BaseBuilder implements ColumnBuilder {
   protected next(): number {
     this.reserve(1);
     const i = this.length++;
-    if (this.nulls > 0) this.validity[i >> 3]! |= 1 << (i & 7);
+    this.valid(i);
     return i;
   }
 
@@ -287,35 +287,17 @@ class Int64Builder extends BaseBuilder {
     count: number,
   ): void {
     this.reserve(count);
-    const { offsetLo, offsetHi, checkInfinity } = this;
     for (let k = from; k < from + count; k++) {
-      if ((lengths[k] as number) < 0) {
-        this.appendNull();
-        continue;
-      }
-      const offset = starts[k] as number;
-      const hi =
-        ((buf[offset] as number) << 24) |
-        ((buf[offset + 1] as number) << 16) |
-        ((buf[offset + 2] as number) << 8) |
-        (buf[offset + 3] as number);
-      const lo =
-        (buf[offset + 4] as number) * 0x1000000 +
-        (((buf[offset + 5] as number) << 16) |
-          ((buf[offset + 6] as number) << 8) |
-          (buf[offset + 7] as number));
-      if (checkInfinity && ((hi === 0x7fffffff && lo === 0xffffffff) || (hi === -0x80000000 && lo === 0)))
-        throw new UnrepresentableValueError('an infinite timestamp');
-      const i = this.length++;
-      this.valid(i);
-      const sum = lo + offsetLo;
-      const carry = sum >= TWO_32 ? 1 : 0;
-      const words = this.words;
-      words[2 * i] = sum - carry * TWO_32;
-      words[2 * i + 1] = hi + offsetHi + carry;
+      if ((lengths[k] as number) < 0) this.appendNull();
+      else this.store(buf, starts[k] as number);
     }
   }
   appendBinary(buf: Buffer, offset: number): void {
+    this.reserve(1);
+    this.store(buf, offset);
+  }
+  /** Decodes the big-endian int64 at `offset` (plus the epoch offset) into the next slot; room reserved. */
+  private store(buf: Buffer, offset: number): void {
     const hi =
       ((buf[offset] as number) << 24) |
       ((buf[offset + 1] as number) << 16) |
@@ -332,7 +314,8 @@ class Int64Builder extends BaseBuilder {
     ) {
       throw new UnrepresentableValueError('an infinite timestamp');
     }
-    const i = this.next();
+    const i = this.length++;
+    this.valid(i);
     const sum = lo + this.offsetLo;
     const carry = sum >= TWO_32 ? 1 : 0;
     this.words[2 * i] = sum - carry * TWO_32;

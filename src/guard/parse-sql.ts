@@ -15,7 +15,7 @@ export interface ParsedSql {
  */
 export function warmSqlParser(): void {
   import('@libpg-query/parser').then(
-    ({ parse }) => parse('SELECT 1').catch(() => undefined),
+    ({ loadModule }) => loadModule().catch(() => undefined),
     () => undefined,
   );
 }
