@@ -12,6 +12,13 @@ export interface ParquetEncoderFile {
   close(): Promise<void>;
 }
 
+/** A finished Parquet file: its rows, and the size and SHA-256 of the bytes written. */
+export interface FinishedFile {
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
 /** A file that counts the bytes written to it. */
 export interface WrittenFile extends ParquetEncoderFile {
   readonly bytes: number;

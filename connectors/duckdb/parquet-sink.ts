@@ -17,7 +17,8 @@ import {
   toSluiceError,
 } from '../../src/index.js';
 import { queryFailure } from './errors.js';
-import { type FinishedFile, ParquetWorkerWriter, warmParquetWorker } from './parquet-worker-writer.js';
+import type { FinishedFile } from './parquet-encoder.js';
+import { ParquetWorkerWriter, warmParquetWorker } from './parquet-worker-writer.js';
 
 /** The codec Parquet outputs use unless they name one: the fastest to write and read. */
 export const DEFAULT_PARQUET_COMPRESSION = 'snappy';

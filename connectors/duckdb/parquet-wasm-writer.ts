@@ -5,12 +5,12 @@ import * as parquetWasm from 'parquet-wasm';
 import { batchToIpc, schemaToIpc } from './parquet-batch-ipc.js';
 import {
   createParquetEncoder,
+  type FinishedFile,
   type ParquetEncoder,
   type ParquetEncoderOptions,
   type WrittenFile,
   writtenFile,
 } from './parquet-encoder.js';
-import type { FinishedFile } from './parquet-worker-writer.js';
 
 export type ParquetWasmWriterOptions = ParquetEncoderOptions;
 

@@ -6,14 +6,12 @@ import { type Transferable, Worker } from 'node:worker_threads';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { batchToIpc, schemaToIpc } from './parquet-batch-ipc.js';
 import { encodeWorkerMain, type FromEncodeWorker, type ToEncodeWorker } from './parquet-encode-worker.js';
-import { createParquetEncoder, type ParquetEncoderOptions, writtenFile } from './parquet-encoder.js';
-
-/** A finished Parquet file: its rows, and the size and SHA-256 of the bytes written. */
-export interface FinishedFile {
-  rows: number;
-  bytes: number;
-  sha256: string;
-}
+import {
+  createParquetEncoder,
+  type FinishedFile,
+  type ParquetEncoderOptions,
+  writtenFile,
+} from './parquet-encoder.js';
 
 export interface ParquetWorkerWriterOptions extends ParquetEncoderOptions {
   /** Batches handed to the worker and not yet taken by its encoder; `write` waits beyond that. */
